@@ -1,0 +1,37 @@
+"""Compose the faces into one ASGI application."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fashn_mock.engine import Engine
+from fashn_mock.errors import ApiError
+from fashn_mock.faces import cdn, native
+from fashn_mock.faces.common import (
+    api_error_response,
+    http_error_response,
+    server_error_response,
+)
+
+
+async def openapi_yaml(request: Request) -> Response:
+    """The contract this emulator implements (generated from its catalog)."""
+    from fashn_mock.contract.openapi import render_yaml
+
+    return Response(render_yaml(), media_type="application/yaml")
+
+
+def create_app(engine: Engine) -> Starlette:
+    return Starlette(
+        routes=[*native.routes(engine), *cdn.routes(engine),
+                Route("/openapi.yaml", openapi_yaml, methods=["GET"])],
+        exception_handlers={
+            ApiError: api_error_response,
+            HTTPException: http_error_response,
+            Exception: server_error_response,
+        },
+    )

@@ -1,0 +1,101 @@
+"""``fashn-mock``: the command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from fashn_mock.config import Config
+
+ENV = "FASHN_MOCK_"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(ENV + name, default)
+
+
+def _flag(name: str) -> bool:
+    return (_env(name) or "").lower() in ("1", "true", "yes", "on")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fashn-mock",
+                                     description="A local emulator of the FASHN AI API.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the emulator over HTTP")
+    serve.add_argument("--host", default=_env("HOST", "127.0.0.1"),
+                       help="interface to bind (env FASHN_MOCK_HOST; default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=int(_env("PORT", "8000") or 8000),
+                       help="port to bind, 0 = any free port (env FASHN_MOCK_PORT; default 8000)")
+    serve.add_argument("--time-scale", type=float,
+                       default=float(_env("TIME_SCALE", "1") or 1),
+                       help="multiply every documented duration: 1 = real timings, "
+                            "0 = predictions finish at once (env FASHN_MOCK_TIME_SCALE)")
+    serve.add_argument("--seed", type=int, default=int(_env("SEED", "0") or 0),
+                       help="seed for ids, durations and images (env FASHN_MOCK_SEED)")
+    serve.add_argument("--api-key", action="append", dest="api_keys",
+                       default=[k for k in (_env("API_KEYS") or "").split(",") if k],
+                       help="accept only this Bearer key; repeatable "
+                            "(env FASHN_MOCK_API_KEYS, comma-separated)")
+    serve.add_argument("--credits", type=int,
+                       default=int(_env("CREDITS")) if _env("CREDITS") else None,
+                       help="starting credit balance per key (env FASHN_MOCK_CREDITS; "
+                            "default effectively unlimited)")
+    serve.add_argument("--no-limits", action="store_true", default=_flag("NO_LIMITS"),
+                       help="turn rate and concurrency limits off (env FASHN_MOCK_NO_LIMITS)")
+    serve.add_argument("--max-body", type=int,
+                       default=int(_env("MAX_BODY", str(64 * 1024 * 1024)) or 0),
+                       help="largest accepted request body in bytes; larger gets 413 "
+                            "(env FASHN_MOCK_MAX_BODY; default 64 MiB)")
+    serve.add_argument("--public-url", default=_env("PUBLIC_URL"),
+                       help="base URL used in output links (env FASHN_MOCK_PUBLIC_URL; "
+                            "default: the Host the request came to)")
+    serve.add_argument("--log-level", default=_env("LOG_LEVEL", "info"),
+                       choices=["critical", "error", "warning", "info", "debug"])
+    commands.add_parser("openapi", help="print the OpenAPI contract (YAML)")
+    return parser
+
+
+def config_from(args: argparse.Namespace) -> Config:
+    return Config(host=args.host, port=args.port, time_scale=args.time_scale, seed=args.seed,
+                  api_keys=tuple(args.api_keys), credits=args.credits,
+                  limits=not args.no_limits, max_body_bytes=args.max_body,
+                  public_url=args.public_url)
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from fashn_mock.emulator import Emulator
+
+    config = config_from(args)
+    emulator = Emulator(config)
+    print(f"fashn-mock: serving the FASHN API on http://{config.host}:{config.port} "
+          f"(time-scale {config.time_scale}, seed {config.seed}); "
+          f"point clients at it with FASHN_BASE_URL=http://{config.host}:{config.port}",
+          file=sys.stderr, flush=True)
+    uvicorn.run(emulator.app, host=config.host, port=config.port, log_level=args.log_level,
+                lifespan="off")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return serve(args)
+        if args.command == "openapi":
+            from fashn_mock.contract.openapi import render_yaml
+
+            sys.stdout.write(render_yaml())
+            return 0
+    except ValueError as exc:
+        print(f"fashn-mock: {exc}", file=sys.stderr)
+        return 2
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

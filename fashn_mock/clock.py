@@ -1,0 +1,63 @@
+"""The emulator's clock: real time for ``serve``, a manual clock for tests.
+
+Every time-dependent behaviour (lifecycle, rate windows, retention) reads
+``Clock.now()``; nothing sleeps. The clock can be advanced and frozen, which is
+what the control API and the pytest fixture expose.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+MANUAL_EPOCH = 1_767_225_600.0
+"""Where a manual clock starts: 2026-01-01T00:00:00Z, so test output is stable."""
+
+
+class Clock:
+    """Seconds since the Unix epoch, from ``source`` plus an offset; may be frozen."""
+
+    def __init__(self, source: Callable[[], float] = time.time, *,
+                 frozen_at: float | None = None) -> None:
+        self._source = source
+        self._offset = 0.0
+        self._frozen_at = frozen_at
+        self._lock = threading.Lock()
+
+    @classmethod
+    def manual(cls, start: float = MANUAL_EPOCH) -> Clock:
+        """A clock that only moves when advanced."""
+        return cls(frozen_at=start)
+
+    def now(self) -> float:
+        frozen = self._frozen_at
+        return frozen if frozen is not None else self._source() + self._offset
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen_at is not None
+
+    def advance(self, seconds: float) -> float:
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        with self._lock:
+            if self._frozen_at is not None:
+                self._frozen_at += seconds
+            else:
+                self._offset += seconds
+            return self.now()
+
+    def freeze(self) -> float:
+        with self._lock:
+            if self._frozen_at is None:
+                self._frozen_at = self._source() + self._offset
+            return self._frozen_at
+
+    def unfreeze(self) -> float:
+        """Resume from the frozen instant (time does not jump forward)."""
+        with self._lock:
+            if self._frozen_at is not None:
+                self._offset = self._frozen_at - self._source()
+                self._frozen_at = None
+            return self.now()

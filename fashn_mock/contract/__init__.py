@@ -1,0 +1,1 @@
+"""The contract: the OpenAPI document generated from the catalog."""

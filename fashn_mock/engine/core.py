@@ -1,0 +1,218 @@
+"""The engine: predictions, accounts and the clock. It knows nothing of HTTP.
+
+Every face (native /v1, gateway dialects, control API, pytest fixtures) is a
+thin translation over these calls. State hangs off one ``Engine`` object; a
+lock makes each call atomic, so faces on other threads may share it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from fashn_mock import catalog
+from fashn_mock.catalog import RUNTIME_ERRORS
+from fashn_mock.clock import Clock
+from fashn_mock.config import Config
+from fashn_mock.engine.inputs import load_images
+from fashn_mock.engine.ledger import UNLIMITED, Balance
+from fashn_mock.engine.outputs import output_file, output_list
+from fashn_mock.engine.prediction import TERMINAL, Prediction, Status, schedule
+from fashn_mock.errors import named, not_found, unauthorized
+from fashn_mock.media import MediaStore
+from fashn_mock.validation import RunRequest
+
+DOCS_EXAMPLE_ID = "123a87r9-4129-4bb3-be18-9c9fb5bd7fc1-u1"
+"""The id in the docs' curl examples: a completed try-on visible to every key."""
+ANY_KEY = "*"
+
+
+@dataclass
+class Account:
+    """One API key's balance and its not-yet-settled predictions."""
+
+    key: str
+    balance: Balance
+    pending: list[tuple[float, int, Prediction]] = field(default_factory=list)
+    """Heap of (finished_at, sequence, prediction) awaiting settlement."""
+    prediction_ids: list[str] = field(default_factory=list)
+
+    @property
+    def unfinished(self) -> int:
+        return len(self.pending)
+
+
+@dataclass(frozen=True)
+class StatusView:
+    """A prediction as the status endpoint shows it at one instant."""
+
+    prediction: Prediction
+    status: Status
+    now: float
+
+    @property
+    def credits_used(self) -> int | None:
+        return self.prediction.cost if self.status == "completed" else None
+
+
+class Engine:
+    def __init__(self, config: Config | None = None, clock: Clock | None = None) -> None:
+        self.config = config or Config()
+        self.clock = clock or Clock()
+        self.media = MediaStore(self.config.media_cache_bytes)
+        self._lock = threading.RLock()
+        self.reset()
+
+    # --- state -------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget every prediction and balance; restart id and timing sequences."""
+        with self._lock:
+            self._rng = random.Random(self.config.seed)
+            self._sequence = 0
+            self.predictions: dict[str, Prediction] = {}
+            self.accounts: dict[str, Account] = {}
+            self._add_docs_example()
+
+    def account(self, key: str) -> Account:
+        with self._lock:
+            account = self.accounts.get(key)
+            if account is None:
+                start = UNLIMITED if self.config.credits is None else self.config.credits
+                account = Account(key, Balance(on_demand=start))
+                self.accounts[key] = account
+            return account
+
+    # --- auth --------------------------------------------------------------------
+    def authenticate(self, authorization: str | None) -> str:
+        """The API key in an ``Authorization: Bearer <key>`` header, or 401."""
+        if not authorization:
+            raise unauthorized("Unauthorized: missing Authorization header")
+        scheme, _, key = authorization.partition(" ")
+        key = key.strip()
+        if scheme.lower() != "bearer" or not key:
+            raise unauthorized("Unauthorized: Invalid token")
+        if self.config.api_keys and key not in self.config.api_keys:
+            raise unauthorized()
+        return key
+
+    # --- predictions ---------------------------------------------------------------
+    def submit(self, key: str, run: RunRequest, *, webhook_url: str | None = None,
+               failure: tuple[str, str] | None = None) -> Prediction:
+        """Admit a validated request and schedule its timeline on the clock.
+
+        ``failure`` forces a runtime error ``(name, message)``; otherwise inputs
+        that do not load or break a rule between fields fail as the API would.
+        """
+        spec = run.spec
+        loaded = load_images(spec, run.inputs)  # pure and possibly slow: outside the lock
+        if failure is None:
+            failure = self._runtime_failure(run, loaded.error, loaded.sizes)
+        cost = spec.credits(run.inputs)
+        with self._lock:
+            now = self.clock.now()
+            account = self.account(key)
+            self._settle(account, now)
+            if not account.balance.reserve(cost):
+                raise named("OutOfCredits", f"Out of credits: this request costs {cost}, "
+                            f"{account.balance.available} available")
+            error_spec = RUNTIME_ERRORS.get(failure[0]) if failure else None
+            queued_at, processing_at, finished_at = schedule(
+                now, spec.seconds(run.inputs), self._rng, self.config.time_scale,
+                error_spec or (RUNTIME_ERRORS["PipelineError"] if failure else None))
+            prediction = Prediction(
+                id=self._new_id(), key=key, model=spec.name,
+                inputs_json=run.canonical_inputs(), created_at=now, queued_at=queued_at,
+                processing_at=processing_at, finished_at=finished_at,
+                outcome="failed" if failure else "completed",
+                error={"name": failure[0], "message": failure[1]} if failure else None,
+                cost=cost, outputs=1 if spec.output_kind == "video" else
+                int(run.inputs.get("num_images", run.inputs.get("num_samples", 1))),
+                output_format=spec.output_format(run.inputs),
+                size=spec.geometry(run.inputs, loaded.sizes),
+                seed=int(run.inputs.get("seed", 42)),
+                return_base64=bool(run.inputs.get("return_base64", False)),
+                webhook_url=webhook_url)
+            self._track(account, prediction)
+            self._settle(account, now)
+            return prediction
+
+    def status(self, key: str, prediction_id: str) -> StatusView:
+        with self._lock:
+            prediction = self.predictions.get(prediction_id)
+            if prediction is None or prediction.key not in (key, ANY_KEY):
+                raise not_found()
+            now = self.clock.now()
+            if prediction.key != ANY_KEY:
+                self._settle(self.account(key), now)
+            return StatusView(prediction, prediction.status_at(now), now)
+
+    def balance(self, key: str) -> Balance:
+        with self._lock:
+            account = self.account(key)
+            self._settle(account, self.clock.now())
+            return account.balance
+
+    def payload(self, view: StatusView, base_url: str) -> dict[str, Any]:
+        """The status body ``{id, status, output, error}`` (DOCS-OAS StatusResponse)."""
+        prediction = view.prediction
+        output = (output_list(prediction, base_url, self.media)
+                  if view.status == "completed" else None)
+        error = prediction.error if view.status in TERMINAL else None
+        return {"id": prediction.id, "status": view.status, "output": output, "error": error}
+
+    def output(self, prediction_id: str, name: str) -> tuple[bytes, str] | None:
+        """The bytes and media type of one output, once its prediction completed.
+        The CDN is public: no key is needed, as with cdn.fashn.ai."""
+        with self._lock:
+            prediction = self.predictions.get(prediction_id)
+            if prediction is None or prediction.status_at(self.clock.now()) != "completed":
+                return None
+        return output_file(prediction, name, self.media)
+
+    # --- internals -----------------------------------------------------------------
+    def _runtime_failure(self, run: RunRequest, load_error: str | None,
+                         sizes: dict[str, Any]) -> tuple[str, str] | None:
+        if load_error:
+            return "ImageLoadError", load_error
+        for check in run.spec.checks:
+            message = check(run.inputs, sizes)
+            if message:
+                return "InputValidationError", message
+        return None
+
+    def _new_id(self) -> str:
+        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+
+    def _track(self, account: Account, prediction: Prediction) -> None:
+        self._sequence += 1
+        self.predictions[prediction.id] = prediction
+        account.prediction_ids.append(prediction.id)
+        heapq.heappush(account.pending, (prediction.finished_at, self._sequence, prediction))
+
+    def _settle(self, account: Account, now: float) -> None:
+        """Charge completed and release failed predictions whose time has come."""
+        while account.pending and account.pending[0][0] <= now:
+            _, _, prediction = heapq.heappop(account.pending)
+            if prediction.settled:
+                continue
+            prediction.settled = True
+            if prediction.outcome == "completed":
+                account.balance.charge(prediction.cost)
+            else:
+                account.balance.release(prediction.cost)
+
+    def _add_docs_example(self) -> None:
+        at = self.clock.now() - 10.0
+        self.predictions[DOCS_EXAMPLE_ID] = Prediction(
+            id=DOCS_EXAMPLE_ID, key=ANY_KEY, model="tryon-v1.6",
+            inputs_json='{"model_image":"docs-example","garment_image":"docs-example"}',
+            created_at=at, queued_at=at + 0.4, processing_at=at + 1.2, finished_at=at + 8.0,
+            outcome="completed", error=None, cost=1, outputs=1, output_format="png",
+            size=(864, 1296), seed=42, settled=True)
+
+
+__all__ = ["ANY_KEY", "DOCS_EXAMPLE_ID", "TERMINAL", "Account", "Engine", "StatusView"]

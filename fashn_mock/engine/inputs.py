@@ -1,0 +1,78 @@
+"""Load image inputs the way the real API does, deciding whether a prediction
+will fail with ``ImageLoadError`` and learning each decodable image's size.
+
+URL inputs are not fetched here (issue "Synthetic media" adds ``--fetch-inputs``):
+a well-formed http(s) URL loads, with an unknown size.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image, UnidentifiedImageError
+
+from fashn_mock.catalog import ModelSpec
+from fashn_mock.catalog.rules import Size
+
+DATA_URI = re.compile(r"^data:image/([A-Za-z0-9.+-]+);base64,(.*)$", re.DOTALL)
+URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+SAVED = re.compile(r"^saved:.+$")
+SAVED_INPUTS = {"model_image"}
+"""``saved:<name>`` is documented for try-on model images (DOCS, PY)."""
+
+
+@dataclass
+class LoadedImages:
+    sizes: dict[str, Size] = field(default_factory=dict)
+    error: str | None = None
+    """The ImageLoadError message, when an input cannot be loaded."""
+
+
+def label(input_name: str) -> str:
+    return input_name.replace("_", " ")
+
+
+def decode_data_uri(value: str) -> Image.Image | None:
+    """The image in a ``data:image/...;base64,`` URI, or None when it does not decode."""
+    match = DATA_URI.match(value)
+    if not match:
+        return None
+    try:
+        raw = base64.b64decode(match.group(2), validate=True)
+        image = Image.open(io.BytesIO(raw))
+        image.load()
+    except (binascii.Error, ValueError, UnidentifiedImageError, OSError,
+            Image.DecompressionBombError):
+        return None
+    return image
+
+
+def load_images(spec: ModelSpec, inputs: dict[str, Any]) -> LoadedImages:
+    loaded = LoadedImages()
+    for name in spec.image_inputs:
+        value = inputs.get(name)
+        if not isinstance(value, str):
+            continue
+        problem = _problem(spec, name, value, loaded)
+        if problem and loaded.error is None:
+            loaded.error = f"Error loading {label(name)}: {problem}"
+    return loaded
+
+
+def _problem(spec: ModelSpec, name: str, value: str, loaded: LoadedImages) -> str | None:
+    if value.startswith("data:"):
+        image = decode_data_uri(value)
+        if image is None:
+            return "Invalid base64 image data"
+        loaded.sizes[name] = image.size
+        return None
+    if URL.match(value):
+        return None
+    if SAVED.match(value) and name in SAVED_INPUTS and spec.name.startswith("tryon"):
+        return None
+    return "Invalid URL format"

@@ -1,0 +1,60 @@
+"""Credit balances: subscription credits are spent before on-demand ones (DOCS).
+
+Admission reserves a prediction's cost so concurrent predictions cannot
+overdraw; completion charges it; failure releases it (failures are free).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+UNLIMITED = 1_000_000_000
+"""The default balance: effectively unlimited, still a plain JSON integer."""
+
+
+@dataclass
+class Balance:
+    subscription: int = 0
+    on_demand: int = UNLIMITED
+    reserved: int = 0
+    charged: int = 0
+    """Total ever charged, for inspection and invariants."""
+
+    @property
+    def total(self) -> int:
+        return self.subscription + self.on_demand
+
+    @property
+    def available(self) -> int:
+        return self.total - self.reserved
+
+    def reserve(self, cost: int) -> bool:
+        if cost > self.available:
+            return False
+        self.reserved += cost
+        return True
+
+    def release(self, cost: int) -> None:
+        self.reserved -= cost
+
+    def charge(self, cost: int) -> None:
+        """Turn a reservation into a charge."""
+        self.reserved -= cost
+        self.charged += cost
+        from_subscription = min(cost, self.subscription)
+        self.subscription -= from_subscription
+        self.on_demand -= cost - from_subscription
+
+    def set(self, total: int | None = None, *, subscription: int | None = None,
+            on_demand: int | None = None) -> None:
+        """Set the balance; ``total`` alone puts everything in on-demand credits."""
+        if total is not None:
+            self.subscription, self.on_demand = 0, total
+        if subscription is not None:
+            self.subscription = subscription
+        if on_demand is not None:
+            self.on_demand = on_demand
+
+    def as_json(self) -> dict[str, int]:
+        return {"total": self.total, "subscription": self.subscription,
+                "on_demand": self.on_demand}

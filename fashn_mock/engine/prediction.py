@@ -1,0 +1,91 @@
+"""A prediction and its lazily derived status.
+
+A prediction stores the instants at which it enters each phase; its status at
+any time is read off those timestamps ("lazy state machine"), so an idle
+prediction costs memory, not CPU, and no task sleeps per prediction.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from fashn_mock.catalog import RuntimeErrorSpec
+from fashn_mock.catalog.rules import Seconds, Size
+
+Status = Literal["starting", "in_queue", "processing", "completed", "failed", "canceled",
+                 "time_out"]
+IN_PROGRESS: tuple[Status, ...] = ("starting", "in_queue", "processing")
+TERMINAL: tuple[Status, ...] = ("completed", "failed", "canceled", "time_out")
+ORDER: dict[str, int] = {"starting": 0, "in_queue": 1, "processing": 2, **{s: 3 for s in TERMINAL}}
+
+
+@dataclass(slots=True, eq=False)
+class Prediction:
+    id: str
+    key: str
+    model: str
+    inputs_json: str
+    """Canonical JSON of the validated inputs (defaults applied)."""
+    created_at: float
+    queued_at: float
+    processing_at: float
+    finished_at: float
+    outcome: Status
+    """The terminal status reached at ``finished_at``."""
+    error: dict[str, str] | None
+    cost: int
+    outputs: int
+    output_format: str
+    size: Size
+    seed: int
+    return_base64: bool = False
+    webhook_url: str | None = None
+    settled: bool = False
+    """True once the ledger has charged (or released) this prediction."""
+
+    def status_at(self, now: float) -> Status:
+        if now >= self.finished_at:
+            return self.outcome
+        if now >= self.processing_at:
+            return "processing"
+        if now >= self.queued_at:
+            return "in_queue"
+        return "starting"
+
+    def inputs(self) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads(self.inputs_json)
+        return loaded
+
+    def output_names(self) -> list[str]:
+        return [f"output_{i}.{self.output_format}" for i in range(self.outputs)]
+
+    def timeline(self) -> list[dict[str, Any]]:
+        """Every status this prediction passes through, with the instant it starts."""
+        marks: list[tuple[str, float]] = [
+            ("starting", self.created_at), ("in_queue", self.queued_at),
+            ("processing", self.processing_at), (self.outcome, self.finished_at)]
+        kept = [m for i, m in enumerate(marks)
+                if i == len(marks) - 1 or m[1] < self.finished_at]
+        return [{"status": status, "at": at} for status, at in kept]
+
+
+def schedule(created_at: float, seconds: Seconds, rng: random.Random, scale: float,
+             failure: RuntimeErrorSpec | None) -> tuple[float, float, float]:
+    """Phase instants (queued, processing, finished) for a new prediction.
+
+    The total duration is drawn from the model's documented range; ``starting``
+    takes 5% of it (at most 1 s), ``in_queue`` 10% (at most 2 s), ``processing``
+    the rest. Everything is multiplied by ``scale`` (``--time-scale``).
+    """
+    total = rng.uniform(*seconds)
+    starting = min(1.0, 0.05 * total)
+    queued = min(2.0, 0.10 * total)
+    processing = total - starting - queued
+    if failure is not None:
+        processing = 0.0 if failure.at == "load" else processing * failure.fraction
+    queued_at = created_at + starting * scale
+    processing_at = queued_at + queued * scale
+    return queued_at, processing_at, processing_at + processing * scale

@@ -1,0 +1,1 @@
+"""HTTP faces: thin Starlette translations over the engine."""

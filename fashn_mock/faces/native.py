@@ -1,0 +1,48 @@
+"""The native FASHN face: ``/v1/run``, ``/v1/status/{id}``, ``/v1/credits``."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from fashn_mock.engine import Engine
+from fashn_mock.errors import bad_request
+from fashn_mock.faces.common import base_url, read_body
+from fashn_mock.validation import parse_json, parse_run_body
+
+CREDITS_USED_HEADER = "x-fashn-credits-used"
+
+
+def routes(engine: Engine) -> list[Route]:
+    config = engine.config
+
+    async def run(request: Request) -> Response:
+        key = engine.authenticate(request.headers.get("authorization"))
+        run_request = parse_run_body(parse_json(await read_body(request,
+                                                                config.max_body_bytes)))
+        webhook_url = request.query_params.get("webhook_url")
+        if webhook_url is not None and not webhook_url.startswith(("http://", "https://")):
+            raise bad_request(f"webhook_url: {webhook_url!r} is not an http(s) URL")
+        prediction = await run_in_threadpool(engine.submit, key, run_request,
+                                             webhook_url=webhook_url)
+        return JSONResponse({"id": prediction.id, "error": None})
+
+    async def status(request: Request) -> Response:
+        key = engine.authenticate(request.headers.get("authorization"))
+        view = engine.status(key, request.path_params["id"])
+        payload = engine.payload(view, base_url(request, config.public_url))
+        headers = ({CREDITS_USED_HEADER: str(view.credits_used)}
+                   if view.credits_used is not None else None)
+        return JSONResponse(payload, headers=headers)
+
+    async def credits(request: Request) -> Response:
+        key = engine.authenticate(request.headers.get("authorization"))
+        return JSONResponse({"credits": engine.balance(key).as_json()})
+
+    return [
+        Route("/v1/run", run, methods=["POST"]),
+        Route("/v1/status/{id:path}", status, methods=["GET"]),
+        Route("/v1/credits", credits, methods=["GET"]),
+    ]

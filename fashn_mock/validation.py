@@ -1,0 +1,116 @@
+"""Parse and validate a ``POST /v1/run`` body against the catalog's JSON Schemas.
+
+Validation itself is done by ``jsonschema``; this module only picks the most
+useful error and phrases it as "which field, what was wrong, what is allowed".
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from fashn_mock import catalog
+from fashn_mock.catalog import ModelSpec
+from fashn_mock.errors import ApiError, bad_request
+
+MODEL_NAMES = ", ".join(spec.name for spec in catalog.MODELS)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """A validated run request; ``inputs`` has every documented default applied."""
+
+    spec: ModelSpec
+    inputs: dict[str, Any]
+    legacy_body: bool = False
+
+    def canonical_inputs(self) -> str:
+        """Stable JSON of the inputs: equal requests give equal strings."""
+        return json.dumps(self.inputs, sort_keys=True, separators=(",", ":"))
+
+
+@cache
+def validator_for(name: str) -> Draft202012Validator:
+    spec = catalog.BY_NAME[name]
+    return Draft202012Validator(spec.inputs_schema())
+
+
+def parse_json(raw: bytes) -> Any:
+    """Decode a request body, or raise 400 with the parser's reason."""
+    if not raw.strip():
+        raise bad_request("Invalid request body: the body is empty; expected a JSON object")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise bad_request(f"Invalid request body: not valid JSON ({exc})") from None
+
+
+def parse_run_body(body: Any) -> RunRequest:
+    """Validate ``{model_name, inputs}`` (or the legacy flat try-on body)."""
+    if not isinstance(body, dict):
+        raise bad_request(f"Invalid request body: expected a JSON object, got {_kind(body)}")
+    if "model_name" not in body and "inputs" not in body:
+        return _validated(catalog.BY_NAME[catalog.LEGACY_BODY_MODEL], body, "", legacy=True)
+    name, inputs = body.get("model_name"), body.get("inputs")
+    if not isinstance(name, str):
+        raise bad_request(f"model_name: expected a string, got {_kind(name)}; "
+                          f"allowed: {MODEL_NAMES}")
+    spec = catalog.get(name)
+    if spec is None:
+        raise bad_request(f"model_name: unknown model {name!r}; allowed: {MODEL_NAMES}")
+    if not isinstance(inputs, dict):
+        raise bad_request(f"inputs: expected a JSON object, got {_kind(inputs)}")
+    return _validated(spec, inputs, "inputs.", legacy=False)
+
+
+def _validated(spec: ModelSpec, inputs: dict[str, Any], prefix: str, *,
+               legacy: bool) -> RunRequest:
+    error = best_match(validator_for(spec.name).iter_errors(inputs))
+    if error is not None:
+        raise _explain(spec, error, prefix)
+    return RunRequest(spec, {**spec.defaults(), **inputs}, legacy_body=legacy)
+
+
+def _explain(spec: ModelSpec, error: ValidationError, prefix: str) -> ApiError:
+    """Phrase a jsonschema error for a person: field, problem, what is allowed."""
+    field = prefix + ".".join(str(p) for p in error.absolute_path)
+    where = f"{field.rstrip('.') or 'inputs'} (model {spec.name})"
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    got = error.instance
+    match error.validator:
+        case "required":
+            missing = str(error.message).split("'")[1]
+            text = (f"{prefix}{missing} (model {spec.name}): required field is missing; "
+                    f"required: {', '.join(spec.required)}")
+        case "anyOf":
+            options = " or ".join(", ".join(g) for g in spec.any_of_required)
+            text = f"{where}: one of these fields is required: {options}"
+        case "enum":
+            allowed = ", ".join(json.dumps(v) for v in schema["enum"])
+            text = f"{where}: {json.dumps(got)} is not allowed; allowed: {allowed}"
+        case "type":
+            text = f"{where}: expected {schema['type']}, got {_kind(got)} {_short(got)}"
+        case "minimum" | "maximum":
+            text = (f"{where}: {got} is out of range; allowed: "
+                    f"{schema.get('minimum', '-inf')}..{schema.get('maximum', 'inf')}")
+        case "minLength":
+            text = f"{where}: must not be empty"
+        case _:
+            text = f"{where}: {error.message}"
+    return bad_request(text)
+
+
+def _kind(value: Any) -> str:
+    kinds = {dict: "object", list: "array", str: "string", bool: "boolean",
+             int: "integer", float: "number", type(None): "null"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
