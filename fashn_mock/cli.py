@@ -39,8 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
                        default=[k for k in (_env("API_KEYS") or "").split(",") if k],
                        help="accept only this Bearer key; repeatable "
                             "(env FASHN_MOCK_API_KEYS, comma-separated)")
-    serve.add_argument("--credits", type=int,
-                       default=int(_env("CREDITS")) if _env("CREDITS") else None,
+    credits = _env("CREDITS")
+    serve.add_argument("--credits", type=int, default=int(credits) if credits else None,
                        help="starting credit balance per key (env FASHN_MOCK_CREDITS; "
                             "default effectively unlimited)")
     serve.add_argument("--no-limits", action="store_true", default=_flag("NO_LIMITS"),

@@ -6,11 +6,11 @@ form (issue 2), and ``notes`` says which version drives behaviour.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fashn_mock.catalog import checks, geometry
 from fashn_mock.catalog import fields as f
 from fashn_mock.catalog import rules as r
-from collections.abc import Callable
-
 from fashn_mock.catalog.spec import ModelSpec
 
 TRYON_CATEGORY = ("auto", "tops", "bottoms", "one-pieces")

@@ -14,7 +14,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from fashn_mock import catalog
 from fashn_mock.catalog import RUNTIME_ERRORS
 from fashn_mock.clock import Clock
 from fashn_mock.config import Config
@@ -159,7 +158,7 @@ class Engine:
     def payload(self, view: StatusView, base_url: str) -> dict[str, Any]:
         """The status body ``{id, status, output, error}`` (DOCS-OAS StatusResponse)."""
         prediction = view.prediction
-        output = (output_list(prediction, base_url, self.media)
+        output = (output_list(prediction, base_url, self.media, view.now)
                   if view.status == "completed" else None)
         error = prediction.error if view.status in TERMINAL else None
         return {"id": prediction.id, "status": view.status, "output": output, "error": error}
@@ -169,9 +168,10 @@ class Engine:
         The CDN is public: no key is needed, as with cdn.fashn.ai."""
         with self._lock:
             prediction = self.predictions.get(prediction_id)
-            if prediction is None or prediction.status_at(self.clock.now()) != "completed":
+            now = self.clock.now()
+            if prediction is None or prediction.status_at(now) != "completed":
                 return None
-        return output_file(prediction, name, self.media)
+        return output_file(prediction, name, self.media, now)
 
     # --- internals -----------------------------------------------------------------
     def _runtime_failure(self, run: RunRequest, load_error: str | None,

@@ -20,8 +20,9 @@ def render_job(prediction: Prediction, index: int) -> RenderJob:
                      output_format=prediction.output_format, transparent=spec.transparent)
 
 
-def output_list(prediction: Prediction, base_url: str, media: MediaStore) -> list[str]:
-    """The ``output`` array of a completed prediction."""
+def output_list(prediction: Prediction, base_url: str, media: MediaStore,
+                now: float) -> list[str]:
+    """The ``output`` array of a completed prediction, as seen at ``now``."""
     if prediction.return_base64:
         kind = MEDIA_TYPES[prediction.output_format]
         return [f"data:{kind};base64,"
@@ -31,9 +32,10 @@ def output_list(prediction: Prediction, base_url: str, media: MediaStore) -> lis
             for name in prediction.output_names()]
 
 
-def output_file(prediction: Prediction, name: str,
-                media: MediaStore) -> tuple[bytes, str] | None:
-    """The bytes and media type behind ``/cdn/<id>/<name>``, if that output exists."""
+def output_file(prediction: Prediction, name: str, media: MediaStore,
+                now: float) -> tuple[bytes, str] | None:
+    """The bytes and media type behind ``/cdn/<id>/<name>``, if that output exists
+    at ``now``."""
     names = prediction.output_names()
     if name not in names:
         return None
