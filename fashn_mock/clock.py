@@ -57,7 +57,8 @@ class Clock:
     def unfreeze(self) -> float:
         """Resume from the frozen instant (time does not jump forward)."""
         with self._lock:
+            resumed_at = self.now()
             if self._frozen_at is not None:
                 self._offset = self._frozen_at - self._source()
                 self._frozen_at = None
-            return self.now()
+            return resumed_at

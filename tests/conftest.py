@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, settings
+
+from fashn_mock import Emulator
+from tests.support import AUTH
+
+settings.register_profile("fashn-mock", deadline=None, derandomize=True, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("fashn-mock")
+
+
+@pytest.fixture
+def emulator() -> Emulator:
+    """Real timings on a manual clock: time moves only through ``advance``."""
+    return Emulator(manual_clock=True, time_scale=1)
+
+
+@pytest.fixture
+def client(emulator: Emulator) -> Iterator[httpx.Client]:
+    with emulator.httpx_client(headers=AUTH) as client:
+        yield client

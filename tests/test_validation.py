@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fashn_mock import catalog
+from fashn_mock.errors import ApiError
+from fashn_mock.validation import parse_json, parse_run_body
+from tests.support import MINIMAL_INPUTS, URL, tryon
+
+
+def rejected(body: Any) -> str:
+    with pytest.raises(ApiError) as caught:
+        parse_run_body(body)
+    assert caught.value.status == 400 and caught.value.name == "BadRequest"
+    return caught.value.message
+
+
+@pytest.mark.parametrize("model", sorted(MINIMAL_INPUTS))
+def test_minimal_inputs_are_accepted_with_defaults(model: str) -> None:
+    run = parse_run_body({"model_name": model, "inputs": MINIMAL_INPUTS[model]})
+    assert run.spec.name == model
+    for name, default in run.spec.defaults().items():
+        assert run.inputs[name] == MINIMAL_INPUTS[model].get(name, default)
+
+
+def test_messages_name_field_problem_and_allowed_values() -> None:
+    assert "inputs.garment_image" in rejected({"model_name": "tryon-v1.6",
+                                               "inputs": {"model_image": URL}})
+    message = rejected(tryon(mode="fast"))
+    assert "inputs.mode" in message and "performance" in message and "fast" in message
+    message = rejected(tryon(seed=2**32))
+    assert "inputs.seed" in message and "0..4294967295" in message
+    assert "expected integer" in rejected(tryon(num_samples="2"))
+    assert "out of range" in rejected(tryon(num_samples=5))
+    assert "expected boolean" in rejected(tryon(return_base64="yes"))
+
+
+@pytest.mark.parametrize("body", [None, [], "x", 3, {"model_name": 3, "inputs": {}},
+                                  {"model_name": "nope", "inputs": {}},
+                                  {"model_name": "tryon-v1.6"},
+                                  {"model_name": "tryon-v1.6", "inputs": []}])
+def test_malformed_bodies_are_400(body: Any) -> None:
+    rejected(body)
+
+
+def test_unknown_model_lists_the_allowed_ones() -> None:
+    message = rejected({"model_name": "tryon-v9", "inputs": {}})
+    assert "tryon-v9" in message and "tryon-max" in message
+
+
+def test_legacy_flat_body_is_tryon_v15() -> None:
+    run = parse_run_body({"model_image": URL, "garment_image": URL, "category": "tops",
+                          "nsfw_filter": True})
+    assert run.spec.name == "tryon-v1.5" and run.legacy_body
+    assert run.inputs["category"] == "tops"
+
+
+def test_edit_needs_prompt_or_legacy_mask_image() -> None:
+    assert "prompt or mask_image" in rejected({"model_name": "edit", "inputs": {"image": URL}})
+    parse_run_body({"model_name": "edit", "inputs": {"image": URL, "mask_image": URL}})
+
+
+def test_reframe_accepts_old_and_new_forms() -> None:
+    parse_run_body({"model_name": "reframe", "inputs": {"image": URL, "aspect_ratio": "21:9"}})
+    parse_run_body({"model_name": "reframe", "inputs": {
+        "image": URL, "mode": "aspect_ratio", "target_aspect_ratio": "4:5"}})
+    rejected({"model_name": "reframe", "inputs": {"image": URL, "target_aspect_ratio": "21:9"}})
+
+
+def test_canonical_inputs_are_order_independent() -> None:
+    a = parse_run_body(tryon(seed=7, mode="quality"))
+    b = parse_run_body({"inputs": {"mode": "quality", "seed": 7, "garment_image": URL,
+                                   "model_image": URL}, "model_name": "tryon-v1.6"})
+    assert a.canonical_inputs() == b.canonical_inputs()
+
+
+def test_parse_json_errors_are_400() -> None:
+    for raw in (b"", b"  ", b"{", b"\xff\xfe", b"nul"):
+        with pytest.raises(ApiError) as caught:
+            parse_json(raw)
+        assert caught.value.status == 400
+    assert parse_json(b'{"a": 1}') == {"a": 1}
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.text(max_size=12), children, max_size=4), max_leaves=12)
+
+
+@given(model=st.sampled_from([s.name for s in catalog.MODELS]),
+       inputs=st.dictionaries(st.sampled_from(["seed", "num_images", "num_samples", "mode",
+                                                "image", "prompt", "aspect_ratio",
+                                                "resolution", "duration", "model_image"]),
+                              json_values, max_size=5))
+def test_any_json_is_accepted_or_rejected_with_400(model: str, inputs: dict[str, Any]) -> None:
+    body = json.loads(json.dumps({"model_name": model, "inputs": inputs}))
+    try:
+        run = parse_run_body(body)
+    except ApiError as error:
+        assert error.status == 400 and error.message
+    else:
+        assert run.spec.name == model
