@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from fashn_mock.catalog.quotas import DEFAULT_CONCURRENCY, DEFAULT_RATES, RateRule
 
 
 @dataclass
@@ -18,7 +20,20 @@ class Config:
     credits: int | None = None
     """Starting balance per key; None = effectively unlimited."""
     limits: bool = True
-    """Rate and concurrency limits (issue "Quotas")."""
+    """Rate and concurrency limits; credits are enforced regardless."""
+    rates: dict[str, RateRule] = field(default_factory=lambda: dict(DEFAULT_RATES))
+    """Per-key rate windows by route: run, status, credits."""
+    concurrency: int = DEFAULT_CONCURRENCY
+    """Unfinished predictions allowed per key (DOCS: 6)."""
+    failure_rate: float = 0.0
+    """Chaos: the share of predictions that fail with a random runtime error."""
+    jitter: float = 0.0
+    """Chaos: durations vary by up to this fraction (0.2 = +-20%)."""
+    control: bool = True
+    """Serve the /_mock control API."""
+    control_token: str | None = None
+    """When set, /_mock requests need ``X-Fashn-Mock-Token: <token>``."""
+    journal_size: int = 1000
     max_body_bytes: int = 64 * 1024 * 1024
     media_cache_bytes: int = 256 * 1024 * 1024
     public_url: str | None = None
@@ -29,3 +44,9 @@ class Config:
             raise ValueError("time_scale must be >= 0")
         if not 0 <= self.seed <= 2**32 - 1:
             raise ValueError("seed must be within 0..4294967295")
+        if not 0 <= self.failure_rate <= 1:
+            raise ValueError("failure_rate must be within 0..1")
+        if not 0 <= self.jitter < 1:
+            raise ValueError("jitter must be within 0..1 (exclusive)")
+        if self.concurrency < 1 or self.journal_size < 1:
+            raise ValueError("concurrency and journal_size must be >= 1")

@@ -53,6 +53,7 @@ HTTP_ERRORS: dict[str, tuple[int, str]] = {
 and its documented (or, where undocumented, assumed) message."""
 
 
-def named(name: str, message: str | None = None) -> ApiError:
+def named(name: str, message: str | None = None,
+          headers: Mapping[str, str] | None = None) -> ApiError:
     status, default = HTTP_ERRORS[name]
-    return ApiError(status, name, message or default)
+    return ApiError(status, name, message or default, headers)

@@ -1,4 +1,4 @@
-"""The engine: predictions, accounts and the clock. It knows nothing of HTTP.
+"""The engine: predictions, accounts, limits and the clock. It knows nothing of HTTP.
 
 Every face (native /v1, gateway dialects, control API, pytest fixtures) is a
 thin translation over these calls. State hangs off one ``Engine`` object; a
@@ -8,20 +8,26 @@ lock makes each call atomic, so faces on other threads may share it.
 from __future__ import annotations
 
 import heapq
+import math
 import random
 import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from fashn_mock.catalog import RUNTIME_ERRORS
+from fashn_mock.catalog import RUNTIME_ERRORS, ModelSpec
 from fashn_mock.clock import Clock
 from fashn_mock.config import Config
+from fashn_mock.engine import faults
+from fashn_mock.engine.control import ControlMixin
+from fashn_mock.engine.faults import FaultPlan
 from fashn_mock.engine.inputs import load_images
+from fashn_mock.engine.journal import Journal
 from fashn_mock.engine.ledger import UNLIMITED, Balance
+from fashn_mock.engine.limits import RateDecision, RateWindows
 from fashn_mock.engine.outputs import output_file, output_list
 from fashn_mock.engine.prediction import TERMINAL, Prediction, Status, schedule
-from fashn_mock.errors import named, not_found, unauthorized
+from fashn_mock.errors import HTTP_ERRORS, named, not_found, unauthorized
 from fashn_mock.media import MediaStore
 from fashn_mock.validation import RunRequest
 
@@ -38,11 +44,9 @@ class Account:
     balance: Balance
     pending: list[tuple[float, int, Prediction]] = field(default_factory=list)
     """Heap of (finished_at, sequence, prediction) awaiting settlement."""
+    open: int = 0
+    """Unfinished predictions: the concurrency slots in use."""
     prediction_ids: list[str] = field(default_factory=list)
-
-    @property
-    def unfinished(self) -> int:
-        return len(self.pending)
 
 
 @dataclass(frozen=True)
@@ -58,22 +62,37 @@ class StatusView:
         return self.prediction.cost if self.status == "completed" else None
 
 
-class Engine:
+class Engine(ControlMixin):
+    rates: RateWindows
+    faults: FaultPlan
+
     def __init__(self, config: Config | None = None, clock: Clock | None = None) -> None:
         self.config = config or Config()
         self.clock = clock or Clock()
         self.media = MediaStore(self.config.media_cache_bytes)
+        self.journal = Journal(self.config.journal_size)
         self._lock = threading.RLock()
         self.reset()
 
     # --- state -------------------------------------------------------------------
-    def reset(self) -> None:
-        """Forget every prediction and balance; restart id and timing sequences."""
+    def reset(self, key: str | None = None) -> None:
+        """Forget all state, or one key's predictions, balance, windows and faults."""
         with self._lock:
+            self.journal.forget(key)
+            if key is not None:
+                account = self.accounts.pop(key, None)
+                for prediction_id in account.prediction_ids if account else ():
+                    self.predictions.pop(prediction_id, None)
+                self.rates.forget(key)
+                self.faults.forget(key)
+                return
             self._rng = random.Random(self.config.seed)
             self._sequence = 0
-            self.predictions: dict[str, Prediction] = {}
-            self.accounts: dict[str, Account] = {}
+            self.predictions = {}
+            self.accounts = {}
+            self.rates = RateWindows(self.config.rates if self.config.limits else {})
+            self.faults = FaultPlan(self.config.seed, self.config.failure_rate,
+                                    self.config.jitter)
             self._add_docs_example()
 
     def account(self, key: str) -> Account:
@@ -85,7 +104,7 @@ class Engine:
                 self.accounts[key] = account
             return account
 
-    # --- auth --------------------------------------------------------------------
+    # --- admission -----------------------------------------------------------------
     def authenticate(self, authorization: str | None) -> str:
         """The API key in an ``Authorization: Bearer <key>`` header, or 401."""
         if not authorization:
@@ -98,38 +117,63 @@ class Engine:
             raise unauthorized()
         return key
 
+    def admit(self, key: str, route: str, scripted_error: str | None = None) \
+            -> RateDecision | None:
+        """Count a request against its rate window; 429 when over the limit.
+        ``scripted_error`` (the X-Fashn-Mock-Error header) may ask for an HTTP error."""
+        if scripted_error is not None and faults.check_name(scripted_error) in HTTP_ERRORS:
+            raise faults.http_error(scripted_error)
+        with self._lock:
+            decision = self.rates.hit(key, route, self.clock.now())
+        if decision is not None and not decision.allowed:
+            window = self.rates.rules[route].window
+            raise named("RateLimitExceeded",
+                        f"Too many requests: {decision.limit} per {window:g} s on "
+                        f"/v1/{route}; retry in {decision.retry_after:.3f} s",
+                        headers=decision.headers())
+        return decision
+
     # --- predictions ---------------------------------------------------------------
     def submit(self, key: str, run: RunRequest, *, webhook_url: str | None = None,
-               failure: tuple[str, str] | None = None) -> Prediction:
+               scripted_error: str | None = None) -> Prediction:
         """Admit a validated request and schedule its timeline on the clock.
 
-        ``failure`` forces a runtime error ``(name, message)``; otherwise inputs
-        that do not load or break a rule between fields fail as the API would.
+        A runtime error is chosen, in order, from: ``scripted_error`` (header), a
+        marker in the inputs, a scheduled fault rule, the inputs themselves
+        (unloadable image, broken rule between fields), the chaos failure rate.
         """
         spec = run.spec
+        requested = scripted_error or faults.marker_in(run.inputs)
+        if requested is not None:
+            faults.check_name(requested)
         loaded = load_images(spec, run.inputs)  # pure and possibly slow: outside the lock
-        if failure is None:
-            failure = self._runtime_failure(run, loaded.error, loaded.sizes)
         cost = spec.credits(run.inputs)
         with self._lock:
             now = self.clock.now()
             account = self.account(key)
             self._settle(account, now)
+            if requested is None:
+                rule = self.faults.take(key, spec.name)
+                requested = rule.error if rule else None
+            if requested in HTTP_ERRORS:
+                raise faults.http_error(requested)
+            self._check_slots(account, now)
             if not account.balance.reserve(cost):
                 raise named("OutOfCredits", f"Out of credits: this request costs {cost}, "
                             f"{account.balance.available} available")
-            error_spec = RUNTIME_ERRORS.get(failure[0]) if failure else None
+            failure = self._failure(run, requested, loaded.error, loaded.sizes)
+            low, high = spec.seconds(run.inputs)
+            factor = self.faults.jitter_factor()
             queued_at, processing_at, finished_at = schedule(
-                now, spec.seconds(run.inputs), self._rng, self.config.time_scale,
-                error_spec or (RUNTIME_ERRORS["PipelineError"] if failure else None))
+                now, (low * factor, high * factor), self._rng, self.config.time_scale,
+                RUNTIME_ERRORS.get(failure[0]) if failure else None)
             prediction = Prediction(
                 id=self._new_id(), key=key, model=spec.name,
                 inputs_json=run.canonical_inputs(), created_at=now, queued_at=queued_at,
                 processing_at=processing_at, finished_at=finished_at,
                 outcome="failed" if failure else "completed",
                 error={"name": failure[0], "message": failure[1]} if failure else None,
-                cost=cost, outputs=1 if spec.output_kind == "video" else
-                int(run.inputs.get("num_images", run.inputs.get("num_samples", 1))),
+                cost=cost, outputs=_output_count(spec, run.inputs),
                 output_format=spec.output_format(run.inputs),
                 size=spec.geometry(run.inputs, loaded.sizes),
                 seed=int(run.inputs.get("seed", 42)),
@@ -174,15 +218,30 @@ class Engine:
         return output_file(prediction, name, self.media, now)
 
     # --- internals -----------------------------------------------------------------
-    def _runtime_failure(self, run: RunRequest, load_error: str | None,
-                         sizes: dict[str, Any]) -> tuple[str, str] | None:
+    def _check_slots(self, account: Account, now: float) -> None:
+        limit = self.config.concurrency
+        if not self.config.limits or account.open < limit:
+            return
+        next_free = min((p.finished_at for _, _, p in account.pending if not p.settled),
+                        default=now)
+        wait = max(0.0, next_free - now)
+        raise named("ConcurrencyLimitExceeded",
+                    f"Concurrency limit exceeded: {limit} predictions in progress; "
+                    f"the next slot frees in {wait:.3f} s",
+                    headers={"Retry-After": str(max(1, math.ceil(wait)))})
+
+    def _failure(self, run: RunRequest, requested: str | None, load_error: str | None,
+                 sizes: dict[str, Any]) -> tuple[str, str] | None:
+        if requested is not None:
+            return requested, RUNTIME_ERRORS[requested].message
         if load_error:
             return "ImageLoadError", load_error
         for check in run.spec.checks:
             message = check(run.inputs, sizes)
             if message:
                 return "InputValidationError", message
-        return None
+        chaos = self.faults.chaos(run.spec)
+        return (chaos, RUNTIME_ERRORS[chaos].message) if chaos else None
 
     def _new_id(self) -> str:
         return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
@@ -191,19 +250,24 @@ class Engine:
         self._sequence += 1
         self.predictions[prediction.id] = prediction
         account.prediction_ids.append(prediction.id)
+        account.open += 1
         heapq.heappush(account.pending, (prediction.finished_at, self._sequence, prediction))
 
     def _settle(self, account: Account, now: float) -> None:
         """Charge completed and release failed predictions whose time has come."""
         while account.pending and account.pending[0][0] <= now:
             _, _, prediction = heapq.heappop(account.pending)
-            if prediction.settled:
-                continue
-            prediction.settled = True
-            if prediction.outcome == "completed":
-                account.balance.charge(prediction.cost)
-            else:
-                account.balance.release(prediction.cost)
+            self._close(account, prediction)
+
+    def _close(self, account: Account, prediction: Prediction) -> None:
+        if prediction.settled:
+            return
+        prediction.settled = True
+        account.open -= 1
+        if prediction.outcome == "completed":
+            account.balance.charge(prediction.cost)
+        else:
+            account.balance.release(prediction.cost)
 
     def _add_docs_example(self) -> None:
         at = self.clock.now() - 10.0
@@ -215,4 +279,7 @@ class Engine:
             size=(864, 1296), seed=42, settled=True)
 
 
-__all__ = ["ANY_KEY", "DOCS_EXAMPLE_ID", "TERMINAL", "Account", "Engine", "StatusView"]
+def _output_count(spec: ModelSpec, inputs: dict[str, Any]) -> int:
+    if spec.output_kind == "video":
+        return 1
+    return int(inputs.get("num_images", inputs.get("num_samples", 1)))

@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fashn_mock.engine import Engine
+from fashn_mock.engine.faults import HEADER as SCRIPTED_ERROR_HEADER
 from fashn_mock.errors import bad_request
 from fashn_mock.faces.common import base_url, read_body
 from fashn_mock.validation import parse_json, parse_run_body
@@ -18,28 +19,35 @@ CREDITS_USED_HEADER = "x-fashn-credits-used"
 def routes(engine: Engine) -> list[Route]:
     config = engine.config
 
-    async def run(request: Request) -> Response:
+    def admit(request: Request, route: str) -> tuple[str, dict[str, str]]:
+        """Authenticate and count the request; its rate headers for the response."""
         key = engine.authenticate(request.headers.get("authorization"))
+        decision = engine.admit(key, route, request.headers.get(SCRIPTED_ERROR_HEADER))
+        return key, decision.headers() if decision else {}
+
+    async def run(request: Request) -> Response:
+        key, headers = admit(request, "run")
         run_request = parse_run_body(parse_json(await read_body(request,
                                                                 config.max_body_bytes)))
         webhook_url = request.query_params.get("webhook_url")
         if webhook_url is not None and not webhook_url.startswith(("http://", "https://")):
             raise bad_request(f"webhook_url: {webhook_url!r} is not an http(s) URL")
-        prediction = await run_in_threadpool(engine.submit, key, run_request,
-                                             webhook_url=webhook_url)
-        return JSONResponse({"id": prediction.id, "error": None})
+        prediction = await run_in_threadpool(
+            engine.submit, key, run_request, webhook_url=webhook_url,
+            scripted_error=request.headers.get(SCRIPTED_ERROR_HEADER))
+        return JSONResponse({"id": prediction.id, "error": None}, headers=headers)
 
     async def status(request: Request) -> Response:
-        key = engine.authenticate(request.headers.get("authorization"))
+        key, headers = admit(request, "status")
         view = engine.status(key, request.path_params["id"])
         payload = engine.payload(view, base_url(request, config.public_url))
-        headers = ({CREDITS_USED_HEADER: str(view.credits_used)}
-                   if view.credits_used is not None else None)
+        if view.credits_used is not None:
+            headers[CREDITS_USED_HEADER] = str(view.credits_used)
         return JSONResponse(payload, headers=headers)
 
     async def credits(request: Request) -> Response:
-        key = engine.authenticate(request.headers.get("authorization"))
-        return JSONResponse({"credits": engine.balance(key).as_json()})
+        key, headers = admit(request, "credits")
+        return JSONResponse({"credits": engine.balance(key).as_json()}, headers=headers)
 
     return [
         Route("/v1/run", run, methods=["POST"]),

@@ -1,0 +1,35 @@
+"""Documented request quotas (reference §8)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RateRule:
+    limit: int
+    window: float
+    """Seconds."""
+
+    @classmethod
+    def parse(cls, text: str) -> RateRule:
+        """``"50/60"`` = 50 requests per 60 seconds."""
+        limit, _, window = text.partition("/")
+        try:
+            rule = cls(int(limit), float(window))
+        except ValueError:
+            raise ValueError(f"rate {text!r}: expected LIMIT/SECONDS, e.g. 50/60") from None
+        if rule.limit < 1 or rule.window <= 0:
+            raise ValueError(f"rate {text!r}: limit and window must be positive")
+        return rule
+
+    def __str__(self) -> str:
+        return f"{self.limit}/{self.window:g}"
+
+
+DEFAULT_RATES = {"run": RateRule(50, 60), "status": RateRule(50, 10),
+                 "credits": RateRule(30, 10)}
+"""Documented defaults (DOCS api-fundamentals, credits page)."""
+
+DEFAULT_CONCURRENCY = 6
+"""Unfinished predictions per account (DOCS, DOCS-LEGACY)."""

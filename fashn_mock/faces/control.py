@@ -1,0 +1,150 @@
+"""The control plane, ``/_mock/...``: steer and inspect the emulator over HTTP.
+
+Each route is a one-line translation to an engine call; the same operations
+exist on the Python ``Emulator`` and the pytest fixture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from fashn_mock.engine import Engine
+from fashn_mock.errors import ApiError, bad_request, unauthorized
+from fashn_mock.faces.common import read_body
+from fashn_mock.validation import parse_json
+
+PREFIX = "/_mock"
+TOKEN_HEADER = "x-fashn-mock-token"
+Handler = Callable[[Request], Awaitable[Any]]
+
+
+def routes(engine: Engine) -> list[Route]:
+    config = engine.config
+
+    def guarded(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            if config.control_token and \
+                    request.headers.get(TOKEN_HEADER) != config.control_token:
+                raise unauthorized(f"Control API: missing or wrong {TOKEN_HEADER} header")
+            result = await handler(request)
+            return result if isinstance(result, Response) else JSONResponse(result)
+        return endpoint
+
+    async def body(request: Request) -> dict[str, Any]:
+        raw = await read_body(request, 1024 * 1024)
+        if not raw.strip():
+            return {}
+        parsed = parse_json(raw)
+        if not isinstance(parsed, dict):
+            raise bad_request("Control API: expected a JSON object")
+        return parsed
+
+    async def reset(request: Request) -> Any:
+        engine.reset((await body(request)).get("key") or request.query_params.get("key"))
+        return {"reset": True}
+
+    async def clock(request: Request) -> Any:
+        return {"now": engine.clock.now(), "frozen": engine.clock.frozen,
+                "time_scale": config.time_scale}
+
+    async def advance(request: Request) -> Any:
+        seconds = (await body(request)).get("seconds")
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
+            raise bad_request("seconds: expected a non-negative number")
+        engine.clock.advance(float(seconds))
+        return await clock(request)
+
+    async def freeze(request: Request) -> Any:
+        engine.clock.freeze()
+        return await clock(request)
+
+    async def unfreeze(request: Request) -> Any:
+        engine.clock.unfreeze()
+        return await clock(request)
+
+    async def credits(request: Request) -> Any:
+        key = request.path_params["key"]
+        if request.method == "GET":
+            return {"key": key, "credits": engine.balance(key).as_json()}
+        values = await body(request)
+        balance = engine.set_credits(key, values.get("total"),
+                                     subscription=values.get("subscription"),
+                                     on_demand=values.get("on_demand"))
+        return {"key": key, "credits": balance.as_json()}
+
+    async def predictions(request: Request) -> Any:
+        query = request.query_params
+        return {"predictions": engine.list_predictions(
+            key=query.get("key"), model=query.get("model"), status=query.get("status"))}
+
+    async def prediction(request: Request) -> Any:
+        return engine.describe(request.path_params["id"])
+
+    async def interrupt(request: Request) -> Any:
+        outcome = request.path_params["outcome"]
+        if outcome not in ("cancel", "time_out"):
+            raise ApiError(404, "NotFound", f"Control API: no action {outcome!r}")
+        prediction = engine.interrupt(request.path_params["id"],
+                                      "canceled" if outcome == "cancel" else "time_out")
+        return engine.describe(prediction.id)
+
+    async def journal(request: Request) -> Any:
+        if request.method == "DELETE":
+            engine.journal.forget(request.query_params.get("key"))
+            return {"cleared": True}
+        query = request.query_params
+        try:
+            entries = engine.journal.entries(
+                key=query.get("key"), method=query.get("method"), path=query.get("path"),
+                status=int(query["status"]) if "status" in query else None,
+                since=float(query["since"]) if "since" in query else None,
+                prediction_id=query.get("prediction_id"),
+                limit=int(query["limit"]) if "limit" in query else None)
+        except ValueError as exc:
+            raise bad_request(f"Control API: bad filter ({exc})") from None
+        return {"entries": [e.as_json() for e in entries], "capacity": engine.journal.capacity}
+
+    async def faults(request: Request) -> Any:
+        if request.method == "DELETE":
+            engine.faults.forget()
+            return {"faults": []}
+        if request.method == "POST":
+            values = await body(request)
+            if not isinstance(values.get("error"), str):
+                raise bad_request("error: expected an error name, e.g. PoseError")
+            times = values.get("times", 1)
+            if not isinstance(times, int) or isinstance(times, bool):
+                raise bad_request("times: expected an integer")
+            engine.fail_next(values["error"], model=values.get("model"), times=times,
+                             key=values.get("key"))
+        return {"faults": [rule.as_json() for rule in engine.faults.rules]}
+
+    async def chaos(request: Request) -> Any:
+        values = await body(request)
+        return engine.set_chaos(values.get("failure_rate"), values.get("jitter"))
+
+    async def effective_config(request: Request) -> Any:
+        return engine.effective_config()
+
+    table: list[tuple[str, Handler, list[str]]] = [
+        ("/reset", reset, ["POST"]),
+        ("/clock", clock, ["GET"]),
+        ("/clock/advance", advance, ["POST"]),
+        ("/clock/freeze", freeze, ["POST"]),
+        ("/clock/unfreeze", unfreeze, ["POST"]),
+        ("/keys/{key}/credits", credits, ["GET", "PUT"]),
+        ("/predictions", predictions, ["GET"]),
+        ("/predictions/{id}", prediction, ["GET"]),
+        ("/predictions/{id}/{outcome}", interrupt, ["POST"]),
+        ("/journal", journal, ["GET", "DELETE"]),
+        ("/faults", faults, ["GET", "POST", "DELETE"]),
+        ("/chaos", chaos, ["PUT"]),
+        ("/config", effective_config, ["GET"]),
+    ]
+    return [Route(PREFIX + path, guarded(handler), methods=methods)
+            for path, handler, methods in table]
