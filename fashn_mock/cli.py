@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from fashn_mock.catalog.quotas import DEFAULT_CONCURRENCY, DEFAULT_RATES, RateRule
 from fashn_mock.config import Config
 
 ENV = "FASHN_MOCK_"
@@ -45,6 +46,32 @@ def build_parser() -> argparse.ArgumentParser:
                             "default effectively unlimited)")
     serve.add_argument("--no-limits", action="store_true", default=_flag("NO_LIMITS"),
                        help="turn rate and concurrency limits off (env FASHN_MOCK_NO_LIMITS)")
+    for route, rule in DEFAULT_RATES.items():
+        serve.add_argument(f"--rate-{route}", type=RateRule.parse,
+                           default=RateRule.parse(_env(f"RATE_{route.upper()}", str(rule))
+                                                  or str(rule)),
+                           help=f"/v1/{route} rate window per key as LIMIT/SECONDS "
+                                f"(env FASHN_MOCK_RATE_{route.upper()}; default {rule})")
+    serve.add_argument("--concurrency", type=int,
+                       default=int(_env("CONCURRENCY", str(DEFAULT_CONCURRENCY)) or 6),
+                       help="unfinished predictions allowed per key (env "
+                            f"FASHN_MOCK_CONCURRENCY; default {DEFAULT_CONCURRENCY})")
+    serve.add_argument("--failure-rate", type=float,
+                       default=float(_env("FAILURE_RATE", "0") or 0),
+                       help="chaos: share of predictions failing with a seeded random "
+                            "runtime error (env FASHN_MOCK_FAILURE_RATE; default 0)")
+    serve.add_argument("--jitter", type=float, default=float(_env("JITTER", "0") or 0),
+                       help="chaos: vary durations by up to this fraction, e.g. 0.2 "
+                            "(env FASHN_MOCK_JITTER; default 0)")
+    serve.add_argument("--no-control", action="store_true", default=_flag("NO_CONTROL"),
+                       help="do not serve the /_mock control API (env FASHN_MOCK_NO_CONTROL)")
+    serve.add_argument("--control-token", default=_env("CONTROL_TOKEN"),
+                       help="require X-Fashn-Mock-Token: TOKEN on /_mock requests "
+                            "(env FASHN_MOCK_CONTROL_TOKEN)")
+    serve.add_argument("--journal-size", type=int,
+                       default=int(_env("JOURNAL_SIZE", "1000") or 1000),
+                       help="requests kept in the journal (env FASHN_MOCK_JOURNAL_SIZE; "
+                            "default 1000)")
     serve.add_argument("--max-body", type=int,
                        default=int(_env("MAX_BODY", str(64 * 1024 * 1024)) or 0),
                        help="largest accepted request body in bytes; larger gets 413 "
@@ -62,7 +89,11 @@ def config_from(args: argparse.Namespace) -> Config:
     return Config(host=args.host, port=args.port, time_scale=args.time_scale, seed=args.seed,
                   api_keys=tuple(args.api_keys), credits=args.credits,
                   limits=not args.no_limits, max_body_bytes=args.max_body,
-                  public_url=args.public_url)
+                  public_url=args.public_url,
+                  rates={route: getattr(args, f"rate_{route}") for route in DEFAULT_RATES},
+                  concurrency=args.concurrency, failure_rate=args.failure_rate,
+                  jitter=args.jitter, control=not args.no_control,
+                  control_token=args.control_token, journal_size=args.journal_size)
 
 
 def serve(args: argparse.Namespace) -> int:

@@ -1,4 +1,8 @@
-"""The public Python entry point: one emulator = config + clock + engine + ASGI app."""
+"""The public Python entry point: one emulator = config + clock + engine + ASGI app.
+
+Every control-plane operation (``/_mock/...``) is a method here too, so tests
+and scripts steer the emulator the same way over HTTP or in Python.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,9 @@ from fashn_mock.app import create_app
 from fashn_mock.clock import Clock
 from fashn_mock.config import Config
 from fashn_mock.engine import Engine
+from fashn_mock.engine.faults import FaultRule
+from fashn_mock.engine.journal import JournalEntry
+from fashn_mock.engine.ledger import Balance
 from fashn_mock.transport import async_httpx_client, httpx_client
 
 
@@ -27,13 +34,7 @@ class Emulator:
         self.engine = Engine(self.config, self.clock)
         self.app: Starlette = create_app(self.engine)
 
-    def advance(self, seconds: float) -> float:
-        """Move the emulator's clock forward; returns the new time."""
-        return self.clock.advance(seconds)
-
-    def reset(self) -> None:
-        self.engine.reset()
-
+    # --- clients -----------------------------------------------------------------
     def httpx_client(self, **kwargs: Any) -> httpx.Client:
         """A sync httpx client wired to this emulator in-process (no socket)."""
         return httpx_client(self.app, **kwargs)
@@ -41,3 +42,70 @@ class Emulator:
     def async_httpx_client(self, **kwargs: Any) -> httpx.AsyncClient:
         """An async httpx client wired to this emulator in-process (no socket)."""
         return async_httpx_client(self.app, **kwargs)
+
+    # --- time --------------------------------------------------------------------
+    def now(self) -> float:
+        return self.clock.now()
+
+    def advance(self, seconds: float) -> float:
+        """Move the emulator's clock forward; returns the new time."""
+        return self.clock.advance(seconds)
+
+    def freeze(self) -> float:
+        return self.clock.freeze()
+
+    def unfreeze(self) -> float:
+        return self.clock.unfreeze()
+
+    def run_until_done(self, key: str | None = None) -> float:
+        """Advance the clock to the moment every unfinished prediction (of ``key``)
+        has finished; returns the new time."""
+        now = self.clock.now()
+        pending = [p.finished_at for p in self.engine.predictions.values()
+                   if (key is None or p.key == key) and p.finished_at > now]
+        return self.clock.advance(max(pending) - now) if pending else now
+
+    # --- steering ----------------------------------------------------------------
+    def reset(self, key: str | None = None) -> None:
+        """Forget everything, or one key's predictions, balance, windows and faults."""
+        self.engine.reset(key)
+
+    def set_credits(self, key: str, total: int | None = None, *,
+                    subscription: int | None = None, on_demand: int | None = None) -> Balance:
+        return self.engine.set_credits(key, total, subscription=subscription,
+                                       on_demand=on_demand)
+
+    def fail_next(self, error: str, *, model: str | None = None, times: int = 1,
+                  key: str | None = None) -> FaultRule:
+        """Fail the next ``times`` predictions (of ``model``/``key``) with ``error``."""
+        return self.engine.fail_next(error, model=model, times=times, key=key)
+
+    def set_chaos(self, failure_rate: float | None = None,
+                  jitter: float | None = None) -> dict[str, float]:
+        return self.engine.set_chaos(failure_rate, jitter)
+
+    def cancel(self, prediction_id: str) -> dict[str, Any]:
+        self.engine.interrupt(prediction_id, "canceled")
+        return self.engine.describe(prediction_id)
+
+    def time_out(self, prediction_id: str) -> dict[str, Any]:
+        self.engine.interrupt(prediction_id, "time_out")
+        return self.engine.describe(prediction_id)
+
+    # --- inspection --------------------------------------------------------------
+    def predictions(self, *, key: str | None = None, model: str | None = None,
+                    status: str | None = None) -> list[dict[str, Any]]:
+        return self.engine.list_predictions(key=key, model=model, status=status)
+
+    def prediction(self, prediction_id: str) -> dict[str, Any]:
+        return self.engine.describe(prediction_id)
+
+    def journal(self, **filters: Any) -> list[JournalEntry]:
+        """Recorded /v1 requests, oldest first; filters as ``Journal.entries``."""
+        return self.engine.journal.entries(**filters)
+
+    def balance(self, key: str) -> Balance:
+        return self.engine.balance(key)
+
+    def effective_config(self) -> dict[str, Any]:
+        return self.engine.effective_config()

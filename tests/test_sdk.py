@@ -10,6 +10,7 @@ import pytest
 
 from fashn_mock import BackgroundServer, Config, Emulator
 from fashn_mock.catalog import BY_NAME
+from fashn_mock.catalog.quotas import RateRule
 from tests.support import MINIMAL_INPUTS
 
 SDK_MODEL_NAMES = ["tryon-max", "tryon-v1.6", "product-to-model", "face-to-model",
@@ -95,3 +96,30 @@ def test_async_sdk_in_process() -> None:
 
     result = asyncio.run(_async_subscribe(Emulator(time_scale=0)))
     assert result.status == "completed" and result.credits_used == 1
+
+
+def test_subscribe_converges_through_429s() -> None:
+    """The SDK honours Retry-After on 429 and gets through a tight status window."""
+    emulator = Emulator(Config(time_scale=0.02, rates={"status": RateRule(2, 0.5)}))
+    with BackgroundServer(emulator.app) as running, \
+            fashn.Fashn(api_key="k", base_url=running.url, max_retries=3) as client:
+        result = client.predictions.subscribe(
+            model_name="tryon-v1.6", poll_interval=20,
+            inputs={"model_image": "https://x/a.png", "garment_image": "https://x/b.png"})
+    assert result.status == "completed" and result.credits_used == 1
+    limited = emulator.journal(status=429)
+    assert limited, "the window must actually have been hit"
+    retries = emulator.journal(path="/v1/status")
+    for denied in limited:
+        later = [e for e in retries if e.seq > denied.seq]
+        wait = int(denied.response_headers["retry-after"])
+        assert later and later[0].at - denied.at >= wait - 0.05
+
+
+def test_scripted_pose_error_surfaces_in_subscribe(sdk: fashn.Fashn) -> None:
+    result = sdk.predictions.subscribe(
+        model_name="tryon-v1.6", poll_interval=10,
+        inputs={"model_image": "https://x/a.png", "garment_image": "https://x/b.png"},
+        extra_headers={"X-Fashn-Mock-Error": "PoseError"})
+    assert result.status == "failed" and result.error is not None
+    assert result.error.name == "PoseError"

@@ -31,8 +31,10 @@ def base_url(request: Request, public_url: str | None) -> str:
 
 
 def api_error_response(request: Request, exc: Exception) -> Response:
+    """An ApiError as JSON, with the request's rate headers once it was admitted."""
     assert isinstance(exc, ApiError)
-    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+    headers = {**getattr(request.state, "rate_headers", {}), **exc.headers}
+    return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
 
 
 def http_error_response(request: Request, exc: Exception) -> Response:

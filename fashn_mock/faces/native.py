@@ -23,7 +23,8 @@ def routes(engine: Engine) -> list[Route]:
         """Authenticate and count the request; its rate headers for the response."""
         key = engine.authenticate(request.headers.get("authorization"))
         decision = engine.admit(key, route, request.headers.get(SCRIPTED_ERROR_HEADER))
-        return key, decision.headers() if decision else {}
+        request.state.rate_headers = decision.headers() if decision else {}
+        return key, dict(request.state.rate_headers)
 
     async def run(request: Request) -> Response:
         key, headers = admit(request, "run")
