@@ -6,7 +6,12 @@ and scripts steer the emulator the same way over HTTP or in Python.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import inspect
+from collections.abc import Callable
+from contextlib import ExitStack
+from types import TracebackType
+from typing import Any, TypeVar
 
 import httpx
 from starlette.applications import Starlette
@@ -18,21 +23,66 @@ from fashn_mock.engine import Engine
 from fashn_mock.engine.faults import FaultRule
 from fashn_mock.engine.journal import JournalEntry
 from fashn_mock.engine.ledger import Balance
+from fashn_mock.environment import environment
+from fashn_mock.server import BackgroundServer
 from fashn_mock.transport import async_httpx_client, httpx_client
+
+F = TypeVar("F", bound=Callable[..., Any])
+IN_PROCESS_URL = "http://fashn-mock.local"
 
 
 class Emulator:
     """A FASHN API emulator. ``Emulator(time_scale=0)`` or ``Emulator(Config(...))``.
 
     ``manual_clock=True`` gives a clock that moves only through ``advance()``.
+    As a context manager (or decorator) it serves on a free loopback port and
+    points ``FASHN_BASE_URL``/``FASHN_API_KEY`` at itself until the block ends.
     """
 
     def __init__(self, config: Config | None = None, *, clock: Clock | None = None,
-                 manual_clock: bool = False, **settings: Any) -> None:
+                 manual_clock: bool = False, api_key: str = "fa-fashn-mock",
+                 **settings: Any) -> None:
         self.config = config or Config(**settings)
         self.clock = clock or (Clock.manual() if manual_clock else Clock())
         self.engine = Engine(self.config, self.clock)
         self.app: Starlette = create_app(self.engine)
+        self.api_key = api_key
+        self._serving: ExitStack | None = None
+        self._server: BackgroundServer | None = None
+
+    # --- serving -----------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        """The loopback URL while serving, else the in-process clients' base URL."""
+        return self._server.url if self._server else IN_PROCESS_URL
+
+    def __enter__(self) -> Emulator:
+        stack = ExitStack()
+        self._server = stack.enter_context(BackgroundServer(self.app))
+        stack.enter_context(environment(self._server.url, self.api_key))
+        self._serving = stack
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        if self._serving is not None:
+            self._serving.close()
+        self._serving, self._server = None, None
+
+    def __call__(self, func: F) -> F:
+        """Use as a decorator: serve while ``func`` runs."""
+        if inspect.iscoroutinefunction(func):
+            @functools.wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                with self:
+                    return await func(*args, **kwargs)
+            return async_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return func(*args, **kwargs)
+        return wrapper  # type: ignore[return-value]
 
     # --- clients -----------------------------------------------------------------
     def httpx_client(self, **kwargs: Any) -> httpx.Client:

@@ -9,6 +9,8 @@ from hypothesis import HealthCheck, settings
 from fashn_mock import Emulator
 from tests.support import AUTH
 
+pytest_plugins = ["pytester"]
+
 settings.register_profile("fashn-mock", deadline=None, derandomize=True, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("fashn-mock")

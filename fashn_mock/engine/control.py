@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from fashn_mock.engine.faults import FaultPlan
 
 Interruption = Literal["canceled", "time_out"]
+ANY_KEY = "*"
+"""Owner of the docs' example prediction, visible to every key and never listed."""
 
 
 class ControlMixin:
@@ -96,7 +98,8 @@ class ControlMixin:
         with self._lock:
             now = self.clock.now()
             found = [self._summary(p, now) for p in self.predictions.values()
-                     if (key is None or p.key == key) and (model is None or p.model == model)]
+                     if p.key != ANY_KEY and (key is None or p.key == key)
+                     and (model is None or p.model == model)]
         return [s for s in found if status is None or s["status"] == status]
 
     def describe(self, prediction_id: str) -> dict[str, Any]:

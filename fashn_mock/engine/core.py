@@ -19,7 +19,7 @@ from fashn_mock.catalog import RUNTIME_ERRORS, ModelSpec
 from fashn_mock.clock import Clock
 from fashn_mock.config import Config
 from fashn_mock.engine import faults
-from fashn_mock.engine.control import ControlMixin
+from fashn_mock.engine.control import ANY_KEY, ControlMixin
 from fashn_mock.engine.faults import FaultPlan
 from fashn_mock.engine.inputs import load_images
 from fashn_mock.engine.journal import Journal
@@ -33,7 +33,6 @@ from fashn_mock.validation import RunRequest
 
 DOCS_EXAMPLE_ID = "123a87r9-4129-4bb3-be18-9c9fb5bd7fc1-u1"
 """The id in the docs' curl examples: a completed try-on visible to every key."""
-ANY_KEY = "*"
 
 
 @dataclass

@@ -1,8 +1,11 @@
 """Load image inputs the way the real API does, deciding whether a prediction
 will fail with ``ImageLoadError`` and learning each decodable image's size.
 
-URL inputs are not fetched here (issue "Synthetic media" adds ``--fetch-inputs``):
-a well-formed http(s) URL loads, with an unknown size.
+URL inputs are fetched only when a ``Fetcher`` is given (``--fetch-inputs``):
+then a URL that does not answer with an image fails the prediction with the
+API's message (e.g. ``Error loading model image: The URL's Content-Type is not
+an image. Content-Type: text/plain;charset=UTF-8``). Without one, a well-formed
+http(s) URL loads, with an unknown size.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from PIL import Image, UnidentifiedImageError
 
 from fashn_mock.catalog import ModelSpec
 from fashn_mock.catalog.rules import Size
+from fashn_mock.media.fetch import Fetcher, FetchError
 
 DATA_URI = re.compile(r"^data:image/([A-Za-z0-9.+-]+);base64,(.*)$", re.DOTALL)
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -52,19 +56,23 @@ def decode_data_uri(value: str) -> Image.Image | None:
     return image
 
 
-def load_images(spec: ModelSpec, inputs: dict[str, Any]) -> LoadedImages:
+def load_images(spec: ModelSpec, inputs: dict[str, Any],
+                fetcher: Fetcher | None = None) -> LoadedImages:
+    """Check every image input; ``fetcher`` (when fetching is on) loads URLs."""
     loaded = LoadedImages()
     for name in spec.image_inputs:
         value = inputs.get(name)
         if not isinstance(value, str):
             continue
-        problem = _problem(spec, name, value, loaded)
-        if problem and loaded.error is None:
+        problem = _problem(spec, name, value, loaded, fetcher)
+        if problem:
             loaded.error = f"Error loading {label(name)}: {problem}"
+            break
     return loaded
 
 
-def _problem(spec: ModelSpec, name: str, value: str, loaded: LoadedImages) -> str | None:
+def _problem(spec: ModelSpec, name: str, value: str, loaded: LoadedImages,
+             fetcher: Fetcher | None) -> str | None:
     if value.startswith("data:"):
         image = decode_data_uri(value)
         if image is None:
@@ -72,6 +80,12 @@ def _problem(spec: ModelSpec, name: str, value: str, loaded: LoadedImages) -> st
         loaded.sizes[name] = image.size
         return None
     if URL.match(value):
+        if fetcher is None:
+            return None
+        try:
+            loaded.sizes[name] = fetcher.image_size(value)
+        except FetchError as exc:
+            return str(exc)
         return None
     if SAVED.match(value) and name in SAVED_INPUTS and spec.name.startswith("tryon"):
         return None

@@ -41,6 +41,14 @@ class JournalMiddleware:
                 request_body.extend(chunk[: max(0, BODY_CAP - len(request_body))])
             return message
 
+        recorded = [False]
+
+        def record() -> None:
+            if not recorded[0]:
+                recorded[0] = True
+                self.engine.journal.record(self._entry(
+                    scope, at, bytes(request_body), seen[0], response, bytes(response_body)))
+
         async def send_and_keep(message: Message) -> None:
             if message["type"] == "http.response.start":
                 response["status"] = message["status"]
@@ -49,13 +57,14 @@ class JournalMiddleware:
             elif message["type"] == "http.response.body":
                 chunk = message.get("body", b"")
                 response_body.extend(chunk[: max(0, RESPONSE_CAP - len(response_body))])
+                if not message.get("more_body", False):
+                    record()  # before the client can see the response
             await send(message)
 
         try:
             await self.app(scope, receive_and_keep, send_and_keep)
         finally:
-            self.engine.journal.record(self._entry(scope, at, bytes(request_body), seen[0],
-                                                   response, bytes(response_body)))
+            record()
 
     def _entry(self, scope: Scope, at: float, body: bytes, size: int,
                response: dict[str, Any], response_body: bytes) -> JournalEntry:

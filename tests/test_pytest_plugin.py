@@ -1,0 +1,135 @@
+"""The pytest plugin, exercised in fresh pytest runs with ``pytester``."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
+
+def test_fixture_works_in_a_fresh_test_file(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        import os
+        import fashn
+        import httpx
+
+        def test_sdk_from_environment(fashn_mock):
+            assert os.environ["FASHN_BASE_URL"] == fashn_mock.base_url
+            client = fashn.Fashn()  # reads FASHN_BASE_URL and FASHN_API_KEY
+            result = client.predictions.subscribe(
+                model_name="tryon-v1.6", poll_interval=10,
+                inputs={"model_image": "https://x/a.png", "garment_image": "https://x/b.png"})
+            assert result.status == "completed" and result.credits_used == 1
+            fashn_mock.requests.assert_called(model_name="tryon-v1.6", times=1)
+            assert len(fashn_mock.predictions) == 1
+            assert httpx.get(result.output[0]).headers["content-type"] == "image/png"
+
+        def test_in_process_sdk_and_steering(fashn_mock):
+            client = fashn.Fashn(api_key=fashn_mock.api_key, base_url=fashn_mock.base_url,
+                                 http_client=fashn_mock.httpx_client())
+            fashn_mock.fail_next("PoseError", model="tryon-v1.6")
+            failed = client.predictions.subscribe(
+                model_name="tryon-v1.6", poll_interval=10,
+                inputs={"model_image": "https://x/a.png", "garment_image": "https://x/b.png"})
+            assert failed.status == "failed" and failed.error.name == "PoseError"
+            fashn_mock.set_credits(0)
+            try:
+                client.with_options(max_retries=0).predictions.run(
+                    model_name="edit", inputs={"image": "https://x/a.png", "prompt": "p"})
+            except fashn.RateLimitError as error:
+                assert error.body["error"] == "OutOfCredits"
+            else:
+                raise AssertionError("expected OutOfCredits")
+            fashn_mock.requests.assert_not_called(model_name="background-remove")
+
+        def test_state_does_not_leak_between_tests(fashn_mock):
+            assert fashn_mock.predictions == []
+            assert fashn_mock.credits.total == 1_000_000_000
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
+
+
+def test_marker_configures_the_emulator(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        import pytest
+
+        BODY = {"model_name": "tryon-v1.6",
+                "inputs": {"model_image": "https://x/a.png", "garment_image": "https://x/b.png",
+                           "mode": "quality"}}
+
+        @pytest.mark.fashn_mock(time_scale=1, credits=3)
+        def test_manual_clock(fashn_mock):
+            with fashn_mock.httpx_client() as client:
+                prediction_id = client.post("/v1/run", json=BODY).json()["id"]
+                assert client.get(f"/v1/status/{prediction_id}").json()["status"] == "starting"
+                fashn_mock.advance(1.5)
+                assert client.get(f"/v1/status/{prediction_id}").json()["status"] == "in_queue"
+                fashn_mock.run_until_done()
+                done = client.get(f"/v1/status/{prediction_id}")
+                assert done.json()["status"] == "completed"
+                assert client.get("/v1/credits").json()["credits"]["total"] == 2
+
+        @pytest.mark.fashn_mock(limits=True, concurrency=1, time_scale=1)
+        def test_concurrency(fashn_mock):
+            with fashn_mock.httpx_client() as client:
+                assert client.post("/v1/run", json=BODY).status_code == 200
+                assert client.post("/v1/run", json=BODY).json()["error"] == \\
+                    "ConcurrencyLimitExceeded"
+
+        @pytest.mark.fashn_mock(nonsense=1)
+        def test_unknown_option(fashn_mock):
+            pass
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*unknown*nonsense*"])
+
+
+def test_isolation_under_xdist(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(**{f"test_worker_{n}": f"""
+        import httpx
+        import pytest
+
+        @pytest.mark.parametrize("i", range(6))
+        def test_isolated_{n}(fashn_mock, i):
+            with httpx.Client(base_url=fashn_mock.base_url, headers=fashn_mock.headers) as c:
+                body = {{"model_name": "background-remove",
+                         "inputs": {{"image": "https://x/{n}-{{i}}.png"}}}}
+                prediction_id = c.post("/v1/run", json=body).json()["id"]
+                assert c.get(f"/v1/status/{{prediction_id}}").json()["status"] == "completed"
+            assert [p["id"] for p in fashn_mock.predictions] == [prediction_id]
+            assert len(fashn_mock.requests) == 2
+    """ for n in range(2)})
+    result = pytester.runpytest("-n", "2", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=12)
+
+
+def test_emulator_as_context_manager_and_decorator(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        import os
+        import unittest
+
+        import fashn
+        from fashn_mock import Emulator
+
+        class UsesEmulator(unittest.TestCase):
+            def test_context_manager(self):
+                with Emulator(time_scale=0) as emulator:
+                    assert os.environ["FASHN_BASE_URL"] == emulator.base_url
+                    result = fashn.Fashn().predictions.subscribe(
+                        model_name="background-remove", poll_interval=10,
+                        inputs={"image": "https://x/a.png"})
+                    assert result.status == "completed"
+                    assert emulator.predictions()[0]["model"] == "background-remove"
+                assert "FASHN_BASE_URL" not in os.environ
+
+            @Emulator(time_scale=0, api_key="fa-decorated")
+            def test_decorator(self):
+                assert os.environ["FASHN_API_KEY"] == "fa-decorated"
+                run = fashn.Fashn().predictions.run(
+                    model_name="edit", inputs={"image": "https://x/a.png", "prompt": "p"})
+                assert run.id
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
