@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -14,6 +16,7 @@ from fashn_mock.faces.common import base_url, read_body
 from fashn_mock.validation import parse_json, parse_run_body
 
 CREDITS_USED_HEADER = "x-fashn-credits-used"
+INLINE_BODY_BYTES = 16 * 1024
 
 
 def routes(engine: Engine) -> list[Route]:
@@ -28,14 +31,16 @@ def routes(engine: Engine) -> list[Route]:
 
     async def run(request: Request) -> Response:
         key, headers = admit(request, "run")
-        run_request = parse_run_body(parse_json(await read_body(request,
-                                                                config.max_body_bytes)))
+        raw = await read_body(request, config.max_body_bytes)
+        run_request = parse_run_body(parse_json(raw))
         webhook_url = request.query_params.get("webhook_url")
         if webhook_url is not None and not webhook_url.startswith(("http://", "https://")):
             raise bad_request(f"webhook_url: {webhook_url!r} is not an http(s) URL")
-        prediction = await run_in_threadpool(
-            engine.submit, key, run_request, webhook_url=webhook_url,
-            scripted_error=request.headers.get(SCRIPTED_ERROR_HEADER))
+        submit = functools.partial(engine.submit, key, run_request, webhook_url=webhook_url,
+                                   scripted_error=request.headers.get(SCRIPTED_ERROR_HEADER))
+        # Decoding data-URI images is slow: only large bodies leave the event loop.
+        prediction = submit() if len(raw) <= INLINE_BODY_BYTES else \
+            await run_in_threadpool(submit)
         return JSONResponse({"id": prediction.id, "error": None}, headers=headers)
 
     async def status(request: Request) -> Response:

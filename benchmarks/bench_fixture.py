@@ -1,0 +1,70 @@
+"""Overhead of the pytest plugin's in-process path (issue 6 targets).
+
+- a full submit -> completed -> output download cycle through the in-process
+  client: target <= 2 ms median;
+- fixture setup (a fresh Emulator switched onto the session server): <= 20 ms.
+
+Run: ``.venv/bin/python benchmarks/bench_fixture.py``. Writes
+``benchmarks/results/fixture.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+
+from fashn_mock import BackgroundServer, Config, Emulator
+from fashn_mock.testing import FashnMock, SwitchableApp
+
+BODY = {"model_name": "tryon-v1.6",
+        "inputs": {"model_image": "https://example.com/m.jpg",
+                   "garment_image": "https://example.com/g.jpg"}}
+RESULTS = Path(__file__).parent / "results"
+
+
+def cycle_ms(runs: int = 300) -> list[float]:
+    emulator = Emulator(Config(time_scale=0, limits=False), manual_clock=True)
+    handle = FashnMock(emulator, "fa-bench", "http://fashn-mock.local")
+    timings = []
+    with handle.httpx_client() as client:
+        for _ in range(runs):
+            start = time.perf_counter()
+            prediction_id = client.post("/v1/run", json=BODY).json()["id"]
+            output = client.get(f"/v1/status/{prediction_id}").json()["output"]
+            image = client.get(output[0])
+            timings.append((time.perf_counter() - start) * 1000)
+            assert image.status_code == 200
+    return timings[20:]  # after warm-up (the first render fills the cache)
+
+
+def setup_ms(runs: int = 200) -> list[float]:
+    switch = SwitchableApp()
+    timings = []
+    with BackgroundServer(switch) as server:
+        for _ in range(runs):
+            start = time.perf_counter()
+            emulator = Emulator(Config(time_scale=0), manual_clock=True)
+            switch.target = emulator.app
+            FashnMock(emulator, "fa-bench", server.url)
+            timings.append((time.perf_counter() - start) * 1000)
+    return timings
+
+
+def main() -> None:
+    cycle, setup = cycle_ms(), setup_ms()
+    report = {
+        "cycle_ms_median": round(statistics.median(cycle), 3),
+        "cycle_ms_p90": round(statistics.quantiles(cycle, n=10)[-1], 3),
+        "setup_ms_median": round(statistics.median(setup), 3),
+        "setup_ms_p90": round(statistics.quantiles(setup, n=10)[-1], 3),
+        "targets": {"cycle_ms_median": 2.0, "setup_ms_median": 20.0},
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "fixture.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
