@@ -79,6 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--public-url", default=_env("PUBLIC_URL"),
                        help="base URL used in output links (env FASHN_MOCK_PUBLIC_URL; "
                             "default: the Host the request came to)")
+    serve.add_argument("--fetch-inputs", action="store_true", default=_flag("FETCH_INPUTS"),
+                       help="fetch URL image inputs so outputs show them; loopback hosts "
+                            "only unless allowed (env FASHN_MOCK_FETCH_INPUTS)")
+    serve.add_argument("--fetch-allow-host", action="append", dest="fetch_allow_hosts",
+                       metavar="HOST",
+                       default=[h for h in (_env("FETCH_ALLOW_HOSTS") or "").split(",") if h],
+                       help="also fetch from this host name; repeatable "
+                            "(env FASHN_MOCK_FETCH_ALLOW_HOSTS, comma-separated)")
     serve.add_argument("--log-level", default=_env("LOG_LEVEL", "info"),
                        choices=["critical", "error", "warning", "info", "debug"])
     commands.add_parser("openapi", help="print the OpenAPI contract (YAML)")

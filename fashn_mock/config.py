@@ -38,6 +38,11 @@ class Config:
     media_cache_bytes: int = 256 * 1024 * 1024
     public_url: str | None = None
     """Base URL for output links; default: the host the request was sent to."""
+    fetch_inputs: bool = False
+    """Fetch URL image inputs (``--fetch-inputs``): loopback hosts, plus
+    ``fetch_allow_hosts``. Off: URLs load without being fetched (placeholders)."""
+    fetch_allow_hosts: tuple[str, ...] = ()
+    """Non-loopback host names that may be fetched when ``fetch_inputs`` is on."""
 
     def __post_init__(self) -> None:
         if self.time_scale < 0:

@@ -1,6 +1,7 @@
-"""Synthetic output media: rendering and a bounded cache."""
+"""Synthetic output media: rendering, video, input fetching and a bounded cache."""
 
+from fashn_mock.media.fetch import Fetcher, FetchError
 from fashn_mock.media.render import RenderJob, render
 from fashn_mock.media.store import MediaStore
 
-__all__ = ["MediaStore", "RenderJob", "render"]
+__all__ = ["FetchError", "Fetcher", "MediaStore", "RenderJob", "render"]

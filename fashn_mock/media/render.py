@@ -1,21 +1,33 @@
-"""Deterministic synthetic images (Pillow).
+"""Deterministic synthetic outputs.
 
-The pixels depend only on a ``RenderJob`` (model, canonical inputs, seed, output
-index, size, format): the same request and seed give identical bytes whatever
-the prediction id; another seed or index gives a visibly different image.
+The bytes depend only on a ``RenderJob`` (model, canonical inputs, seed, output
+index, size, format) and on the content behind its input images: the same
+request and seed give identical bytes whatever the prediction id; another seed
+or index gives a visibly different picture. Images are composed by
+``media.compose``; ``mp4`` jobs are handed to ``media.video``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 from dataclasses import dataclass
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
+from fashn_mock import catalog
 from fashn_mock.catalog.rules import Size
+from fashn_mock.media import canvas
+from fashn_mock.media.compose import Scene, compose
+from fashn_mock.media.png import encode_png
+from fashn_mock.media.sources import URL, ImageLoader
 
-MARK = "fashn-mock"
+MARK = canvas.MARK
+JPEG_QUALITY = 90
+DRAW_SCALE = {"garment_image": 0.5, "product_image": 0.5, "face_image": 0.25,
+              "face_reference": 0.25, "image_context": 0.25}
+"""Inputs drawn smaller than the output: large JPEGs may decode at 1/2-1/8 scale."""
 
 
 @dataclass(frozen=True)
@@ -33,58 +45,71 @@ class RenderJob:
         return hashlib.sha256(key.encode()).digest()
 
 
-def _palette(digest: bytes) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
-    top = (64 + digest[0] % 160, 64 + digest[1] % 160, 64 + digest[2] % 160)
-    bottom = (digest[3] % 96, digest[4] % 96, digest[5] % 96)
-    return top, bottom
+def scene_for(job: RenderJob, loader: ImageLoader) -> Scene:
+    """The job's inputs, with every loadable image input decoded."""
+    inputs = json.loads(job.inputs_json) if job.inputs_json else {}
+    spec = catalog.BY_NAME.get(job.model)
+    images: dict[str, Image.Image] = {}
+    missing: list[str] = []
+    for name in spec.image_inputs if spec else ():
+        value = inputs.get(name)
+        if not isinstance(value, str) or not value:
+            continue
+        scale = DRAW_SCALE.get(name, 1.0)
+        target = (max(1, int(job.size[0] * scale)), max(1, int(job.size[1] * scale)))
+        image = loader(value, target) if loader.can_load(value) else None
+        if image is None:
+            missing.append(name)
+        else:
+            images[name] = image
+    return Scene(model=job.model, size=job.size, inputs=inputs, images=images,
+                 dice=canvas.Dice(job.digest()), transparent=job.transparent,
+                 missing=missing)
 
 
-def draw(job: RenderJob) -> Image.Image:
-    """The placeholder picture: a seeded gradient, a figure, and the mock's mark."""
+def explain(image: Image.Image, job: RenderJob, scene: Scene, loader: ImageLoader) -> None:
+    """Caption a placeholder: which model, what size, and why inputs are missing."""
+    if scene.images and not scene.missing:
+        return
     width, height = job.size
-    digest = job.digest()
-    top, bottom = _palette(digest)
-    gradient = Image.linear_gradient("L").resize((width, height))
-    image = Image.composite(Image.new("RGB", (width, height), bottom),
-                            Image.new("RGB", (width, height), top), gradient)
-    canvas = ImageDraw.Draw(image)
-    _figure(canvas, width, height, digest)
-    _label(canvas, width, height, job)
-    if job.transparent:
-        alpha = Image.new("L", (width, height), 0)
-        _figure(ImageDraw.Draw(alpha), width, height, digest, fill=255)
-        image.putalpha(alpha)
+    lines = [f"{job.model} · {width}x{height} · output #{job.index}"]
+    if scene.missing:
+        lines.append("not loaded: " + ", ".join(n.replace("_", " ") for n in scene.missing))
+        urls = [n for n in scene.missing if URL.match(str(scene.inputs.get(n)))]
+        if urls and loader.fetcher is None:
+            lines.append("URL inputs are fetched only with --fetch-inputs")
+    else:
+        lines.append("placeholder: no image inputs")
+    canvas.caption(image, lines)
+
+
+def draw(job: RenderJob, loader: ImageLoader | None = None) -> Image.Image:
+    """The output picture, before encoding."""
+    loader = loader or ImageLoader()
+    scene = scene_for(job, loader)
+    image = compose(scene)
+    mode = "RGBA" if job.transparent else "RGB"
+    if image.mode != mode:
+        image = image.convert(mode)
+    explain(image, job, scene, loader)
+    canvas.mark(image, job.model, job.seed, job.index)
     return image
 
 
-def encode(image: Image.Image, output_format: str) -> bytes:
-    buffer = io.BytesIO()
+def encode(image: Image.Image, output_format: str, comment: str = "") -> bytes:
     if output_format == "jpeg":
-        image.convert("RGB").save(buffer, "JPEG", quality=90)
-    else:
-        image.save(buffer, "PNG", compress_level=1)
-    return buffer.getvalue()
+        buffer = io.BytesIO()
+        rgb = image if image.mode == "RGB" else image.convert("RGB")
+        rgb.save(buffer, "JPEG", quality=JPEG_QUALITY)
+        return buffer.getvalue()
+    return encode_png(image, text={"Software": MARK, "Comment": comment})
 
 
-def render(job: RenderJob) -> bytes:
-    return encode(draw(job), job.output_format)
+def render(job: RenderJob, loader: ImageLoader | None = None) -> bytes:
+    """The bytes of one output: PNG/JPEG, or MP4 for video jobs."""
+    if job.output_format == "mp4":
+        from fashn_mock.media.video import render_video
 
-
-def _figure(canvas: ImageDraw.ImageDraw, width: int, height: int, digest: bytes,
-            fill: int | tuple[int, int, int] | None = None) -> None:
-    """A simple standing silhouette, shifted by the digest so seeds differ."""
-    shift = (digest[6] / 255 - 0.5) * width * 0.3
-    cx, unit = width / 2 + shift, min(width, height) / 10
-    colour = fill if fill is not None else (digest[7], digest[8], digest[9])
-    head_top = height * 0.12
-    canvas.ellipse((cx - unit, head_top, cx + unit, head_top + 2 * unit), fill=colour)
-    canvas.rounded_rectangle((cx - 2 * unit, head_top + 2.3 * unit, cx + 2 * unit,
-                              height * 0.9), radius=int(unit), fill=colour)
-
-
-def _label(canvas: ImageDraw.ImageDraw, width: int, height: int, job: RenderJob) -> None:
-    size = max(10, min(width, height) // 40)
-    font = ImageFont.load_default(size=size)
-    text = f"{MARK} · {job.model} · seed {job.seed} · #{job.index}"
-    canvas.text((size, height - 2 * size), text, fill=(255, 255, 255), font=font,
-                stroke_width=1, stroke_fill=(0, 0, 0))
+        return render_video(job, loader or ImageLoader())
+    comment = f"{job.model} seed {job.seed} output {job.index}"
+    return encode(draw(job, loader), job.output_format, comment)

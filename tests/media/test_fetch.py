@@ -1,0 +1,184 @@
+"""URL inputs, fetched from a real local server (never the internet)."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from PIL import Image
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from fashn_mock import Emulator, catalog
+from fashn_mock.engine.inputs import load_images
+from fashn_mock.media import Fetcher, FetchError, MediaStore, RenderJob
+from fashn_mock.media.fetch import fetcher_for, is_loopback
+from fashn_mock.server import BackgroundServer
+from tests.media import images
+from tests.support import AUTH
+
+SHIRT = images.encode(images.shirt((80, 120)))
+CAP = 4096
+
+
+def _app(hits: Counter[str]) -> Starlette:
+    async def serve(request: Request) -> Response:
+        path = request.url.path
+        hits[path] += 1
+        if path == "/shirt.png":
+            return Response(SHIRT, media_type="image/png")
+        if path == "/text":
+            return PlainTextResponse("hello", media_type="text/plain;charset=UTF-8")
+        if path == "/redirect":
+            return RedirectResponse("/shirt.png", status_code=302)
+        if path == "/garbage.png":
+            return Response(b"not a picture", media_type="image/png")
+        if path == "/big.png":
+            return Response(b"\0" * (CAP + 1), media_type="image/png")
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for _ in range(4):
+                yield b"\0" * (CAP // 2)
+
+        if path == "/stream.png":
+            return StreamingResponse(chunks(), media_type="image/png")
+        return PlainTextResponse("no such picture", status_code=404)
+
+    return Starlette(routes=[Route("/{path:path}", serve)])
+
+
+@pytest.fixture(scope="module")
+def hits() -> Counter[str]:
+    return Counter()
+
+
+@pytest.fixture(scope="module")
+def server(hits: Counter[str]) -> Iterator[BackgroundServer]:
+    with BackgroundServer(_app(hits)) as running:
+        yield running
+
+
+@pytest.fixture
+def fetcher() -> Iterator[Fetcher]:
+    fetcher = Fetcher(max_bytes=CAP)
+    yield fetcher
+    fetcher.close()
+
+
+def test_an_image_is_fetched_once_and_measured(server: BackgroundServer, fetcher: Fetcher,
+                                               hits: Counter[str]) -> None:
+    url = f"{server.url}/shirt.png"
+    before = hits["/shirt.png"]
+    assert fetcher.image_size(url) == (80, 120)
+    assert fetcher.fetch(url) == SHIRT
+    assert hits["/shirt.png"] == before + 1
+
+
+def test_redirects_are_followed(server: BackgroundServer, fetcher: Fetcher) -> None:
+    assert fetcher.fetch(f"{server.url}/redirect") == SHIRT
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    ("/text", "The URL's Content-Type is not an image. Content-Type: text/plain;charset=UTF-8"),
+    ("/nothing.png", "Failed to download the URL: HTTP 404 Not Found"),
+    ("/big.png", f"The image is larger than {CAP} bytes"),
+    ("/stream.png", f"The image is larger than {CAP} bytes"),
+])
+def test_unusable_answers_are_fetch_errors(server: BackgroundServer, fetcher: Fetcher,
+                                           path: str, message: str) -> None:
+    with pytest.raises(FetchError) as error:
+        fetcher.fetch(server.url + path)
+    assert str(error.value) == message
+
+
+def test_undecodable_images_are_refused(server: BackgroundServer, fetcher: Fetcher) -> None:
+    with pytest.raises(FetchError, match="not a valid image"):
+        fetcher.image_size(f"{server.url}/garbage.png")
+
+
+def test_only_loopback_hosts_unless_allowed() -> None:
+    requested: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requested.append(str(request.url))
+        return httpx.Response(200, content=SHIRT, headers={"content-type": "image/png"})
+
+    fetcher = Fetcher(("images.example",), transport=httpx.MockTransport(handler))
+    assert fetcher.fetch("https://IMAGES.example/a.png") == SHIRT
+    with pytest.raises(FetchError, match=r"host other\.example is not allowed"):
+        fetcher.fetch("https://other.example/a.png")
+    assert requested == ["https://images.example/a.png"]
+
+
+def test_timeouts_are_fetch_errors() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    fetcher = Fetcher(transport=httpx.MockTransport(handler))
+    with pytest.raises(FetchError, match="Timed out"):
+        fetcher.fetch("http://127.0.0.1:9/slow.png")
+
+
+@pytest.mark.parametrize(("host", "loopback"), [
+    ("localhost", True), ("api.localhost", True), ("127.0.0.1", True), ("127.8.0.1", True),
+    ("[::1]", True), ("10.0.0.1", False), ("example.com", False), ("localhost.evil", False),
+])
+def test_loopback_hosts(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+def test_load_images_gives_the_api_message(server: BackgroundServer, fetcher: Fetcher) -> None:
+    spec = catalog.BY_NAME["tryon-v1.6"]
+    loaded = load_images(spec, {"model_image": f"{server.url}/text",
+                                "garment_image": f"{server.url}/shirt.png"}, fetcher)
+    assert loaded.error == ("Error loading model image: The URL's Content-Type is not an "
+                            "image. Content-Type: text/plain;charset=UTF-8")
+    loaded = load_images(spec, {"model_image": f"{server.url}/shirt.png",
+                                "garment_image": f"{server.url}/shirt.png"}, fetcher)
+    assert loaded.error is None
+    assert loaded.sizes == {"model_image": (80, 120), "garment_image": (80, 120)}
+
+
+def test_without_a_fetcher_urls_load_unfetched(server: BackgroundServer) -> None:
+    loaded = load_images(catalog.BY_NAME["background-remove"], {"image": f"{server.url}/text"})
+    assert (loaded.error, loaded.sizes) == (None, {})
+
+
+def test_fetched_inputs_are_composed_into_outputs(server: BackgroundServer,
+                                                  fetcher: Fetcher) -> None:
+    inputs = json.dumps({"image": f"{server.url}/shirt.png"})
+    job = RenderJob("background-remove", inputs, 42, 0, (80, 120), "png", transparent=True)
+    fetched = Image.open(io.BytesIO(MediaStore(10**6, fetcher=fetcher).get(job)))
+    unfetched = Image.open(io.BytesIO(MediaStore(10**6).get(job)))
+    assert images.mean_colour(fetched, (39, 64, 41, 66))[2] > 150  # the blue shirt
+    assert images.difference(fetched, unfetched) > 10
+
+
+def test_config_turns_fetching_on() -> None:
+    assert fetcher_for(Emulator().config) is None
+    fetcher = fetcher_for(Emulator(fetch_inputs=True, fetch_allow_hosts=("cdn.test",)).config)
+    assert fetcher is not None and fetcher.allow_hosts == {"cdn.test"}
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="needs Engine wiring of Config.fetch_inputs (fetcher_for -> "
+                   "load_images/MediaStore); remove this marker once wired")
+def test_a_text_url_fails_the_prediction_end_to_end(server: BackgroundServer) -> None:
+    emulator = Emulator(time_scale=0, fetch_inputs=True)
+    with emulator.httpx_client(headers=AUTH) as client:
+        body = {"model_name": "tryon-v1.6",
+                "inputs": {"model_image": f"{server.url}/text",
+                           "garment_image": f"{server.url}/shirt.png"}}
+        prediction_id = client.post("/v1/run", json=body).json()["id"]
+        status = client.get(f"/v1/status/{prediction_id}").json()
+    assert status["status"] == "failed"
+    assert status["error"] == {
+        "name": "ImageLoadError",
+        "message": "Error loading model image: The URL's Content-Type is not an image. "
+                   "Content-Type: text/plain;charset=UTF-8"}
