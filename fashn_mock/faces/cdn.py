@@ -1,6 +1,12 @@
-"""The emulator's own CDN: ``/cdn/{id}/output_{i}.{ext}``, rendered on first GET."""
+"""The emulator's own CDN: ``/cdn/{id}/output_{i}.{ext}``, rendered on first GET.
+
+Single byte ranges are honoured (``206 Partial Content``), as browsers' video
+players (Safari's in particular) require before they play an MP4.
+"""
 
 from __future__ import annotations
+
+import re
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -10,6 +16,32 @@ from starlette.routing import Route
 from fashn_mock.engine import Engine
 from fashn_mock.errors import not_found
 
+CACHE_CONTROL = "public, max-age=259200"  # 72 h, the documented retention
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+class RangeNotSatisfiable(ValueError):
+    """A byte range that starts past the end of the file."""
+
+
+def byte_range(header: str | None, length: int) -> tuple[int, int] | None:
+    """The inclusive ``(first, last)`` bytes asked for by a single-range header;
+    None to send everything (no header, several ranges, or a malformed one).
+    Raises ``RangeNotSatisfiable`` when no byte of the range exists."""
+    match = RANGE.match((header or "").strip())
+    if not match or match.groups() == ("", ""):
+        return None
+    first, last = match.groups()
+    if first == "":  # the last N bytes
+        if int(last) == 0 or length == 0:
+            raise RangeNotSatisfiable(header)
+        return max(0, length - int(last)), length - 1
+    start = int(first)
+    end = min(length - 1, int(last)) if last else length - 1
+    if start >= length or start > end:
+        raise RangeNotSatisfiable(header)
+    return start, end
+
 
 def routes(engine: Engine) -> list[Route]:
     async def output(request: Request) -> Response:
@@ -18,7 +50,17 @@ def routes(engine: Engine) -> list[Route]:
         if found is None:
             raise not_found("Output not found")
         data, media_type = found
-        return Response(data, media_type=media_type,
-                        headers={"cache-control": "public, max-age=259200"})
+        headers = {"cache-control": CACHE_CONTROL, "accept-ranges": "bytes"}
+        try:
+            wanted = byte_range(request.headers.get("range"), len(data))
+        except RangeNotSatisfiable:
+            return Response(status_code=416, headers={**headers,
+                                                      "content-range": f"bytes */{len(data)}"})
+        if wanted is not None:
+            first, last = wanted
+            headers["content-range"] = f"bytes {first}-{last}/{len(data)}"
+            return Response(data[first:last + 1], status_code=206, media_type=media_type,
+                            headers=headers)
+        return Response(data, media_type=media_type, headers=headers)
 
     return [Route("/cdn/{id}/{name}", output, methods=["GET"])]
