@@ -18,7 +18,7 @@ RGB = tuple[int, int, int]
 Box = tuple[float, float, float, float]
 MARK = "fashn-mock"
 BILINEAR = Image.Resampling.BILINEAR
-REDUCING_GAP = 2.0
+REDUCING_GAP = 1.0
 """Large downscales first shrink by a whole factor (a fast box filter), then resample."""
 
 

@@ -17,7 +17,8 @@ from fashn_mock.catalog.rules import Size
 WORK_SIDE = 256
 BORDER = 3
 DIFFERENCE = 32
-"""How far (0-255, luma of the colour difference) a pixel must be from the backdrop."""
+"""How far (0-255, luma of the colour difference) a pixel must be from the backdrop;
+the mask ramps from 0 to 255 over a few levels around it (soft, anti-aliased edges)."""
 BUSY_BORDER = 12.0
 """Mean deviation of the side borders from their smoothed selves above which the
 backdrop is not plain (a room, a street) and the ellipse stands in."""
@@ -35,7 +36,6 @@ def subject_mask(image: Image.Image, size: Size) -> Image.Image:
     mask = _backdrop_mask(small)
     if mask is None:
         mask = _ellipse(small.size)
-    mask = mask.filter(ImageFilter.GaussianBlur(1.2))
     return mask.resize(size, Image.Resampling.BILINEAR)
 
 
@@ -54,7 +54,7 @@ def _backdrop_mask(small: Image.Image) -> Image.Image | None:
     backdrop = sides.resize(small.size, Image.Resampling.BILINEAR)
     distance = ImageChops.difference(small, backdrop).convert("L")
     distance = distance.filter(ImageFilter.GaussianBlur(1))
-    mask = distance.point(lambda v: 255 if v > DIFFERENCE else 0)
+    mask = distance.point(lambda v: max(0, min(255, (v - DIFFERENCE) * 32 + 128)))
     coverage = ImageStat.Stat(mask).mean[0] / 255
     if not COVERAGE[0] <= coverage <= COVERAGE[1]:
         return None

@@ -57,7 +57,7 @@ class Fetcher:
         self.max_bytes = max_bytes
         self.cache_bytes = cache_bytes
         self._client = httpx.Client(timeout=timeout, follow_redirects=False,
-                                    transport=transport,
+                                    transport=transport, trust_env=False,
                                     headers={"user-agent": "fashn-mock (input fetcher)"})
         self._cache: OrderedDict[str, bytes] = OrderedDict()
         self._cached = 0

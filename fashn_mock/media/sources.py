@@ -19,6 +19,9 @@ from fashn_mock.media.fetch import Fetcher, FetchError
 
 DATA_URI = re.compile(r"^data:image/[A-Za-z0-9.+-]+;base64,", re.IGNORECASE)
 URL = re.compile(r"^https?://", re.IGNORECASE)
+MAX_INPUT_PIXELS = 50_000_000
+"""Larger inputs (after JPEG draft scaling) are not decoded: a placeholder stands
+in. The docs' guidance tops out at 6000 px on the longest edge (36 MP)."""
 ORIENTATION = 0x0112
 """The EXIF tag saying how a camera photo must be rotated."""
 
@@ -33,6 +36,8 @@ def open_image(raw: bytes, target: Size | None = None) -> Image.Image | None:
         opened = Image.open(io.BytesIO(raw))
         if target is not None and opened.format == "JPEG":
             opened.draft("RGB", target)
+        if opened.width * opened.height > MAX_INPUT_PIXELS:
+            return None
         image: Image.Image = opened
         if opened.getexif().get(ORIENTATION, 1) != 1:
             image = ImageOps.exif_transpose(image)
