@@ -7,13 +7,18 @@ lazily: without it ``render_video`` raises ``VideoUnavailable``.
 
 Settings aim at "plays everywhere, encodes fast": yuv420p, x264 ``ultrafast``
 (Constrained Baseline profile), 12 fps, ``+faststart`` so the index comes first.
-x264 runs with a fixed thread count, so the bytes are the same on any machine.
+Frames are drawn on two worker threads while x264 encodes. x264 runs with a
+fixed thread count, so the bytes do not depend on the machine's core count (for
+a given PyAV/FFmpeg build).
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from PIL import Image
@@ -28,6 +33,7 @@ ZOOM = 0.12
 """How far the camera zooms in over the clip (1.0 -> 1.12)."""
 DISSOLVE_FROM = 0.6
 """Fraction of the clip after which it dissolves into ``end_image``."""
+FRAME_WORKERS = 2
 X264_OPTIONS = {"preset": "ultrafast", "tune": "stillimage", "crf": "23", "threads": "2"}
 INSTALL_HINT = ("image-to-video outputs need PyAV: install fashn-mock[video] "
                 "(pip install 'fashn-mock[video]')")
@@ -74,6 +80,29 @@ def progress_marks(duration: float) -> list[float]:
     return [i / (count - 1) for i in range(count)]
 
 
+def _frames(job: RenderJob, start: Image.Image, end: Image.Image | None,
+            pan: tuple[float, float], duration: float) -> Iterator[Image.Image]:
+    """The clip's frames in order, drawn a few ahead on worker threads (Pillow's
+    resize releases the GIL), at most ``FRAME_WORKERS + 1`` held at once."""
+    strip, strip_y = _mark_strip(job)
+
+    def draw(progress: float) -> Image.Image:
+        frame = camera(start, progress, pan)
+        if end is not None and progress > DISSOLVE_FROM:
+            frame = Image.blend(frame, end, (progress - DISSOLVE_FROM) / (1 - DISSOLVE_FROM))
+        frame.paste(strip, (0, strip_y), strip)
+        return frame
+
+    with ThreadPoolExecutor(FRAME_WORKERS, thread_name_prefix="fashn-mock-frames") as pool:
+        ahead: deque[Future[Image.Image]] = deque()
+        for progress in progress_marks(duration):
+            ahead.append(pool.submit(draw, progress))
+            if len(ahead) > FRAME_WORKERS:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+
+
 def render_video(job: RenderJob, loader: ImageLoader) -> bytes:
     """The MP4 bytes for an image-to-video job."""
     av = _av()
@@ -83,7 +112,6 @@ def render_video(job: RenderJob, loader: ImageLoader) -> bytes:
     end_source = scene.photo("end_image")
     end = canvas.cover(end_source, job.size) if end_source is not None else None
     pan = (scene.dice.between(24, -1, 1), scene.dice.between(25, -1, 1))
-    strip, strip_y = _mark_strip(job)
     duration = float(scene.inputs.get("duration", 5))
     with tempfile.TemporaryDirectory(prefix="fashn-mock-") as folder:
         path = os.path.join(folder, "output.mp4")
@@ -91,12 +119,7 @@ def render_video(job: RenderJob, loader: ImageLoader) -> bytes:
             stream = out.add_stream("libx264", rate=FPS, options=X264_OPTIONS)
             stream.width, stream.height = job.size
             stream.pix_fmt = "yuv420p"
-            for progress in progress_marks(duration):
-                frame = camera(start, progress, pan)
-                if end is not None and progress > DISSOLVE_FROM:
-                    frame = Image.blend(frame, end, (progress - DISSOLVE_FROM)
-                                        / (1 - DISSOLVE_FROM))
-                frame.paste(strip, (0, strip_y), strip)
+            for frame in _frames(job, start, end, pan, duration):
                 for packet in stream.encode(av.VideoFrame.from_image(frame)):
                     out.mux(packet)
             for packet in stream.encode():
