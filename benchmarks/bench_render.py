@@ -98,19 +98,28 @@ def images(repeat: int, quick: bool) -> None:
 
 
 def peak_memory() -> None:
-    """Peak RSS growth of one 4096x4096 render, measured in a fresh interpreter."""
-    print("\npeak memory of one 4096x4096 render (fresh process, RSS growth)")
-    for fmt in ("png", "jpeg"):
+    """Peak RSS growth of one 4096x4096 render, measured in a fresh interpreter
+    (``VmHWM``: ``ru_maxrss`` would inherit this process's peak across exec)."""
+    print("\npeak memory of one 4096x4096 render (fresh process, peak RSS growth)")
+    for model, fmt in (("model-create", "png"), ("model-create", "jpeg"),
+                       ("tryon-max", "png"), ("tryon-max", "jpeg")):
         code = (
-            "import resource, json; from fashn_mock.media import RenderJob, render\n"
+            "import json, sys; sys.path.insert(0, 'benchmarks')\n"
+            "from bench_render import _inputs, _photos\n"
+            "from fashn_mock.media import RenderJob, render\n"
+            "def hwm():\n"
+            "    for line in open('/proc/self/status'):\n"
+            "        if line.startswith('VmHWM:'):\n"
+            "            return int(line.split()[1]) // 1024\n"
+            f"inputs = json.dumps(_inputs('{model}', _photos()), sort_keys=True)\n"
             "render(RenderJob('model-create', '{}', 0, 0, (64, 64), 'png'))\n"
-            "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-            f"data = render(RenderJob('model-create', '{{}}', 1, 0, (4096, 4096), '{fmt}'))\n"
-            "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-            "print((after - before) // 1024, len(data) // 1024)\n")
+            "before = hwm()\n"
+            f"data = render(RenderJob('{model}', inputs, 1, 0, (4096, 4096), '{fmt}'))\n"
+            "print(hwm() - before, len(data) // 1024)\n")
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              check=True).stdout.split()
-        print(f"  {fmt}: +{out[0]} MiB peak RSS, output {out[1]} KiB")
+        kind = "placeholder" if model == "model-create" else "composed"
+        print(f"  {kind:<12}{fmt:>5}: +{out[0]} MiB peak RSS, output {out[1]} KiB")
 
 
 def video(quick: bool) -> None:

@@ -48,7 +48,17 @@ class Scene:
         return c.gradient(self.size, self.dice.colour(0, 64, 160), self.dice.colour(3, 0, 96))
 
     def grade(self, image: Image.Image) -> Image.Image:
+        """The seeded colour grade that makes each seed's output visibly its own."""
         return c.tint(image, self.dice.colour(10), GRADE)
+
+    def graded_cover(self, image: Image.Image, zoom: float = 1.0) -> Image.Image:
+        """``image`` cover-fitted to the output and graded. The grade is a per-channel
+        affine map, so it commutes with resampling: apply it to whichever of the
+        source and the output is smaller (a 4k output then needs one full-size
+        buffer, not two)."""
+        if image.width * image.height < self.size[0] * self.size[1]:
+            return c.cover(self.grade(image), self.size, zoom=zoom)
+        return self.grade(c.cover(image, self.size, zoom=zoom))
 
 
 def placeholder(scene: Scene) -> Image.Image:
@@ -67,7 +77,7 @@ def tryon(scene: Scene) -> Image.Image:
         base = placeholder(scene)
         figure = c.Figure.place(scene.size, scene.dice)
     else:
-        base = scene.grade(c.cover(person, scene.size))
+        base = scene.graded_cover(person)
         figure = c.Figure.place(scene.size)
     category = scene.inputs.get("category", "auto")
     box = {"bottoms": figure.legs, "one-pieces": figure.outfit}.get(category, figure.torso)
@@ -87,7 +97,7 @@ def product_to_model(scene: Scene) -> Image.Image:
     if scenery is None:
         base = scene.backdrop()
     else:
-        base = scene.grade(c.cover(scenery, scene.size))
+        base = scene.graded_cover(scenery)
         if "background_reference" not in scene.images:
             base = Image.blend(base, scene.backdrop(), 0.5)
     return _model(scene, base, garment=scene.image("product_image"))
@@ -111,7 +121,7 @@ def model_swap(scene: Scene) -> Image.Image:
     person = scene.photo("model_image")
     if person is None:
         return _model(scene, scene.backdrop())
-    base = scene.grade(c.cover(person, scene.size, zoom=scene.dice.between(20, 1.0, 1.06)))
+    base = scene.graded_cover(person, zoom=scene.dice.between(20, 1.0, 1.06))
     face = scene.image("face_reference")
     if face is not None:
         c.paste_circle(base, face, c.Figure.place(scene.size).head)
@@ -141,7 +151,7 @@ def reframe(scene: Scene) -> Image.Image:
         return placeholder(scene)
     width, height = scene.size
     small = c.cover(source, (max(1, width // 16), max(1, height // 16)))
-    base = scene.grade(small.filter(ImageFilter.GaussianBlur(2)).resize(scene.size, c.BILINEAR))
+    base = scene.grade(small.filter(ImageFilter.GaussianBlur(2))).resize(scene.size, c.BILINEAR)
     photo, (x, y) = c.contain(source, (0, 0, width, height))
     direction = scene.inputs.get("target_direction")
     if not scene.inputs.get("aspect_ratio") and scene.inputs.get("mode") != "aspect_ratio":
@@ -256,4 +266,4 @@ def compose(scene: Scene) -> Image.Image:
     if composer is not None:
         return composer(scene)
     start = scene.photo("image")
-    return scene.grade(c.cover(start, scene.size)) if start is not None else placeholder(scene)
+    return scene.graded_cover(start) if start is not None else placeholder(scene)
