@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fashn_mock.engine import Engine
+from fashn_mock.engine import Engine, retention
 from fashn_mock.errors import not_found
 
-CACHE_CONTROL = "public, max-age=259200"  # 72 h, the documented retention
+CACHE_CONTROL = f"public, max-age={int(retention.CDN_RETENTION_SECONDS)}"
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
