@@ -101,7 +101,9 @@ def config_from(args: argparse.Namespace) -> Config:
                   rates={route: getattr(args, f"rate_{route}") for route in DEFAULT_RATES},
                   concurrency=args.concurrency, failure_rate=args.failure_rate,
                   jitter=args.jitter, control=not args.no_control,
-                  control_token=args.control_token, journal_size=args.journal_size)
+                  control_token=args.control_token, journal_size=args.journal_size,
+                  fetch_inputs=args.fetch_inputs,
+                  fetch_allow_hosts=tuple(args.fetch_allow_hosts))
 
 
 def serve(args: argparse.Namespace) -> int:

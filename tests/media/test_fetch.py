@@ -16,6 +16,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response, S
 from starlette.routing import Route
 
 from fashn_mock import Emulator, catalog
+from fashn_mock.cli import build_parser, config_from
 from fashn_mock.engine.inputs import load_images
 from fashn_mock.media import Fetcher, FetchError, MediaStore, RenderJob
 from fashn_mock.media.fetch import fetcher_for, is_loopback
@@ -158,6 +159,16 @@ def test_fetched_inputs_are_composed_into_outputs(server: BackgroundServer,
     unfetched = Image.open(io.BytesIO(MediaStore(10**6).get(job)))
     assert images.mean_colour(fetched, (39, 64, 41, 66))[2] > 150  # the blue shirt
     assert images.difference(fetched, unfetched) > 10
+
+
+def test_cli_flags(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FASHN_MOCK_FETCH_ALLOW_HOSTS", "env.test")
+    args = build_parser().parse_args(["serve", "--fetch-inputs", "--fetch-allow-host", "a.test",
+                                      "--fetch-allow-host", "b.test"])
+    config = config_from(args)
+    assert config.fetch_inputs is True
+    assert config.fetch_allow_hosts == ("env.test", "a.test", "b.test")
+    assert config_from(build_parser().parse_args(["serve"])).fetch_inputs is False
 
 
 def test_config_turns_fetching_on() -> None:
