@@ -18,7 +18,7 @@ from typing import Any
 from fashn_mock.catalog import RUNTIME_ERRORS, ModelSpec
 from fashn_mock.clock import Clock
 from fashn_mock.config import Config
-from fashn_mock.engine import faults
+from fashn_mock.engine import faults, retention
 from fashn_mock.engine.control import ANY_KEY, ControlMixin
 from fashn_mock.engine.faults import FaultPlan
 from fashn_mock.engine.inputs import load_images
@@ -29,6 +29,7 @@ from fashn_mock.engine.outputs import output_file, output_list
 from fashn_mock.engine.prediction import TERMINAL, Prediction, Status, schedule
 from fashn_mock.errors import HTTP_ERRORS, named, not_found, unauthorized
 from fashn_mock.media import MediaStore
+from fashn_mock.media.fetch import fetcher_for
 from fashn_mock.validation import RunRequest
 
 DOCS_EXAMPLE_ID = "123a87r9-4129-4bb3-be18-9c9fb5bd7fc1-u1"
@@ -45,7 +46,12 @@ class Account:
     """Heap of (finished_at, sequence, prediction) awaiting settlement."""
     open: int = 0
     """Unfinished predictions: the concurrency slots in use."""
-    prediction_ids: list[str] = field(default_factory=list)
+    ids: dict[str, None] = field(default_factory=dict)
+    """This key's live predictions, in submission order (an ordered set)."""
+
+    @property
+    def prediction_ids(self) -> list[str]:
+        return list(self.ids)
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,9 @@ class Engine(ControlMixin):
     def __init__(self, config: Config | None = None, clock: Clock | None = None) -> None:
         self.config = config or Config()
         self.clock = clock or Clock()
-        self.media = MediaStore(self.config.media_cache_bytes)
+        self.fetcher = fetcher_for(self.config)
+        """Downloads URL inputs when ``--fetch-inputs`` is on, else None."""
+        self.media = MediaStore(self.config.media_cache_bytes, fetcher=self.fetcher)
         self.journal = Journal(self.config.journal_size)
         self._lock = threading.RLock()
         self.reset()
@@ -80,13 +88,14 @@ class Engine(ControlMixin):
             self.journal.forget(key)
             if key is not None:
                 account = self.accounts.pop(key, None)
-                for prediction_id in account.prediction_ids if account else ():
+                for prediction_id in account.ids if account else ():
                     self.predictions.pop(prediction_id, None)
                 self.rates.forget(key)
                 self.faults.forget(key)
                 return
             self._rng = random.Random(self.config.seed)
             self._sequence = 0
+            self._expiry: list[tuple[float, int, str]] = []
             self.predictions = {}
             self.accounts = {}
             self.rates = RateWindows(self.config.rates if self.config.limits else {})
@@ -145,10 +154,11 @@ class Engine(ControlMixin):
         requested = scripted_error or faults.marker_in(run.inputs)
         if requested is not None:
             faults.check_name(requested)
-        loaded = load_images(spec, run.inputs)  # pure and possibly slow: outside the lock
+        loaded = load_images(spec, run.inputs, self.fetcher)  # slow: outside the lock
         cost = spec.credits(run.inputs)
         with self._lock:
             now = self.clock.now()
+            self._evict(now)
             account = self.account(key)
             self._settle(account, now)
             if requested is None:
@@ -184,10 +194,11 @@ class Engine(ControlMixin):
 
     def status(self, key: str, prediction_id: str) -> StatusView:
         with self._lock:
+            now = self.clock.now()
+            self._evict(now)
             prediction = self.predictions.get(prediction_id)
             if prediction is None or prediction.key not in (key, ANY_KEY):
                 raise not_found()
-            now = self.clock.now()
             if prediction.key != ANY_KEY:
                 self._settle(self.account(key), now)
             return StatusView(prediction, prediction.status_at(now), now)
@@ -210,8 +221,9 @@ class Engine(ControlMixin):
         """The bytes and media type of one output, once its prediction completed.
         The CDN is public: no key is needed, as with cdn.fashn.ai."""
         with self._lock:
-            prediction = self.predictions.get(prediction_id)
             now = self.clock.now()
+            self._evict(now)
+            prediction = self.predictions.get(prediction_id)
             if prediction is None or prediction.status_at(now) != "completed":
                 return None
         return output_file(prediction, name, self.media, now)
@@ -248,9 +260,25 @@ class Engine(ControlMixin):
     def _track(self, account: Account, prediction: Prediction) -> None:
         self._sequence += 1
         self.predictions[prediction.id] = prediction
-        account.prediction_ids.append(prediction.id)
+        account.ids[prediction.id] = None
         account.open += 1
         heapq.heappush(account.pending, (prediction.finished_at, self._sequence, prediction))
+        heapq.heappush(self._expiry, (retention.expires_at(prediction), self._sequence,
+                                      prediction.id))
+
+    def _evict(self, now: float) -> None:
+        """Forget predictions past retention (72 h after finishing), so memory
+        stays bounded over long runs; their status answers 404 from then on."""
+        while self._expiry and self._expiry[0][0] <= now:
+            _, _, prediction_id = heapq.heappop(self._expiry)
+            prediction = self.predictions.get(prediction_id)
+            if prediction is None:
+                continue
+            account = self.accounts.get(prediction.key)
+            if account is not None:
+                self._settle(account, now)
+                account.ids.pop(prediction_id, None)
+            del self.predictions[prediction_id]
 
     def _settle(self, account: Account, now: float) -> None:
         """Charge completed and release failed predictions whose time has come."""

@@ -38,9 +38,10 @@ def routes(engine: Engine) -> list[Route]:
             raise bad_request(f"webhook_url: {webhook_url!r} is not an http(s) URL")
         submit = functools.partial(engine.submit, key, run_request, webhook_url=webhook_url,
                                    scripted_error=request.headers.get(SCRIPTED_ERROR_HEADER))
-        # Decoding data-URI images is slow: only large bodies leave the event loop.
-        prediction = submit() if len(raw) <= INLINE_BODY_BYTES else \
-            await run_in_threadpool(submit)
+        # Decoding data URIs and fetching URLs (which may point back at this very
+        # server) must not block the event loop; small bodies without fetching may.
+        inline = len(raw) <= INLINE_BODY_BYTES and engine.fetcher is None
+        prediction = submit() if inline else await run_in_threadpool(submit)
         return JSONResponse({"id": prediction.id, "error": None}, headers=headers)
 
     async def status(request: Request) -> Response:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from fashn_mock import Emulator
 from fashn_mock.engine import retention
@@ -63,9 +62,6 @@ def test_base64_outputs_are_not_on_the_cdn(emulator: Emulator, client: httpx.Cli
     assert client.get(f"/cdn/{prediction_id}/output_0.png").status_code == 404
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="needs eviction wired into Engine (retention.expires_at heap, "
-                   "_evict on submit/status/output); remove this marker once wired")
 def test_expired_predictions_are_forgotten(emulator: Emulator, client: httpx.Client) -> None:
     ids = [client.post("/v1/run", json=tryon()).json()["id"] for _ in range(3)]
     last = max(_finished_at(emulator, i) for i in ids)

@@ -177,9 +177,6 @@ def test_config_turns_fetching_on() -> None:
     assert fetcher is not None and fetcher.allow_hosts == {"cdn.test"}
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="needs Engine wiring of Config.fetch_inputs (fetcher_for -> "
-                   "load_images/MediaStore); remove this marker once wired")
 def test_a_text_url_fails_the_prediction_end_to_end(server: BackgroundServer) -> None:
     emulator = Emulator(time_scale=0, fetch_inputs=True)
     with emulator.httpx_client(headers=AUTH) as client:
