@@ -72,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
                        default=int(_env("JOURNAL_SIZE", "1000") or 1000),
                        help="requests kept in the journal (env FASHN_MOCK_JOURNAL_SIZE; "
                             "default 1000)")
+    serve.add_argument("--media-cache-mb", type=int,
+                       default=int(_env("MEDIA_CACHE_MB", "256") or 256),
+                       help="memory budget for rendered outputs in MiB, least recently "
+                            "used out (env FASHN_MOCK_MEDIA_CACHE_MB; default 256)")
     serve.add_argument("--max-body", type=int,
                        default=int(_env("MAX_BODY", str(64 * 1024 * 1024)) or 0),
                        help="largest accepted request body in bytes; larger gets 413 "
@@ -90,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default=_env("LOG_LEVEL", "info"),
                        choices=["critical", "error", "warning", "info", "debug"])
     commands.add_parser("openapi", help="print the OpenAPI contract (YAML)")
+    from fashn_mock.contract.cli import configure as configure_contract
+
+    configure_contract(commands.add_parser(
+        "contract", help="check an API (default: a fresh emulator) against the contract"))
     return parser
 
 
@@ -102,6 +110,7 @@ def config_from(args: argparse.Namespace) -> Config:
                   concurrency=args.concurrency, failure_rate=args.failure_rate,
                   jitter=args.jitter, control=not args.no_control,
                   control_token=args.control_token, journal_size=args.journal_size,
+                  media_cache_bytes=args.media_cache_mb * 1024 * 1024,
                   fetch_inputs=args.fetch_inputs,
                   fetch_allow_hosts=tuple(args.fetch_allow_hosts))
 
@@ -132,6 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             sys.stdout.write(render_yaml())
             return 0
+        if args.command == "contract":
+            from fashn_mock.contract.cli import main as contract
+
+            return contract(args)
     except ValueError as exc:
         print(f"fashn-mock: {exc}", file=sys.stderr)
         return 2

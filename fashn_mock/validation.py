@@ -7,6 +7,7 @@ useful error and phrases it as "which field, what was wrong, what is allowed".
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -19,6 +20,9 @@ from fashn_mock.catalog import ModelSpec
 from fashn_mock.errors import ApiError, bad_request
 
 MODEL_NAMES = ", ".join(spec.name for spec in catalog.MODELS)
+URI_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+"""RFC 3986 characters: anything else (spaces, non-ASCII) must be percent-encoded."""
+WEBHOOK_URL = re.compile(r"https?://[^/?#\s]+([/?#].*)?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,17 @@ def parse_json(raw: bytes) -> Any:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise bad_request(f"Invalid request body: not valid JSON ({exc})") from None
+
+
+def parse_webhook_url(value: str | None) -> str | None:
+    """The ``webhook_url`` query parameter, or 400 unless it is an http(s) URI
+    (the contract: ``format: uri``, ``pattern: ^https?://``)."""
+    if value is None:
+        return None
+    if not (WEBHOOK_URL.fullmatch(value) and URI_CHARACTERS.fullmatch(value)):
+        raise bad_request(f"webhook_url: {value!r} is not an http(s) URL; percent-encode "
+                          "spaces and non-ASCII characters")
+    return value
 
 
 def parse_run_body(body: Any) -> RunRequest:

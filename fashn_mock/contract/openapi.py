@@ -13,149 +13,165 @@ from typing import Any
 import yaml
 
 from fashn_mock import __version__, catalog
-from fashn_mock.catalog import RUNTIME_ERRORS
-from fashn_mock.catalog.spec import ModelSpec
-from fashn_mock.errors import HTTP_ERRORS
+from fashn_mock.contract.components import (
+    ERROR_SCHEMAS,
+    LIFECYCLE,
+    STATUSES,
+    component_name,
+    example_inputs,
+    headers,
+    ref,
+    schemas,
+)
 
 Doc = dict[str, Any]
-STATUSES = ["starting", "in_queue", "processing", "completed", "failed", "canceled", "time_out"]
+WEBHOOK_PATTERN = "^https?://"
+"""The emulator (like the SDK docs) only accepts http(s) webhook URLs."""
+
+__all__ = ["STATUSES", "build", "component_name", "render_yaml"]
+
+RATE_HEADERS = {"X-RateLimit-Limit": "RateLimitLimit",
+                "X-RateLimit-Remaining": "RateLimitRemaining",
+                "X-RateLimit-Reset": "RateLimitReset"}
 
 
-def component_name(spec: ModelSpec) -> str:
-    return "".join(part.capitalize() for part in spec.name.replace(".", "").split("-"))
-
-
-def _ref(name: str) -> Doc:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _error_response(description: str, *, retry: bool = False) -> Doc:
-    response: Doc = {"description": description,
-                     "content": {"application/json": {"schema": _ref("ErrorResponse")}}}
+def _headers(*, retry: bool = False, credits: bool = False) -> Doc:
+    found: Doc = {name: ref(component, "headers") for name, component in RATE_HEADERS.items()}
     if retry:
-        response["headers"] = {
-            "Retry-After": {"description": "Seconds until a request would pass "
-                            "(emulator; undocumented natively).",
-                            "schema": {"type": "integer", "minimum": 0}},
-        }
-    return response
+        found["Retry-After"] = ref("RetryAfter", "headers")
+    if credits:
+        found["x-fashn-credits-used"] = ref("CreditsUsed", "headers")
+    return found
 
 
-def _run_request(spec: ModelSpec) -> Doc:
-    return {
-        "type": "object",
-        "title": spec.name,
-        "description": spec.summary + (f" Note: {spec.notes}" if spec.notes else ""),
-        "required": ["model_name", "inputs"],
-        "properties": {
-            "model_name": {"const": spec.name},
-            "inputs": _ref(component_name(spec) + "Inputs"),
-        },
-    }
+def _error(status: int, description: str, example: tuple[str, str]) -> Doc:
+    return {"description": description,
+            "headers": _headers(retry=status == 429),
+            "content": {"application/json": {
+                "schema": ref(ERROR_SCHEMAS[status]),
+                "example": {"error": example[0], "message": example[1]}}}}
 
 
-def _legacy_request() -> Doc:
-    legacy = catalog.BY_NAME[catalog.LEGACY_BODY_MODEL]
-    schema = legacy.inputs_schema()
-    schema["title"] = "legacy flat try-on body"
-    schema["description"] = ("Pre-model_name body: top-level try-on fields, processed as "
-                             f"{legacy.name} (S002).")
-    schema["not"] = {"anyOf": [{"required": ["model_name"]}, {"required": ["inputs"]}]}
-    return schema
+UNAUTHORIZED = ("UnauthorizedAccess", "Invalid or inactive API key")
+TOO_MANY = ("RateLimitExceeded", "Too many requests")
+TOO_MANY_TEXT = ("Rate, concurrency or credit limit: RateLimitExceeded, "
+                 "ConcurrencyLimitExceeded or OutOfCredits. Retry-After says when to retry.")
 
 
-def _schemas() -> Doc:
-    schemas: Doc = {}
-    for spec in catalog.MODELS:
-        schemas[component_name(spec) + "Request"] = _run_request(spec)
-        inputs = spec.inputs_schema()
-        inputs["title"] = f"{spec.name} inputs"
-        schemas[component_name(spec) + "Inputs"] = inputs
-    schemas["LegacyTryOnRequest"] = _legacy_request()
-    schemas["RunRequest"] = {"oneOf": [
-        *[_ref(component_name(s) + "Request") for s in catalog.MODELS],
-        _ref("LegacyTryOnRequest")]}
-    schemas["RunResponse"] = {
-        "type": "object", "required": ["id", "error"],
-        "properties": {"id": {"type": "string", "minLength": 1},
-                       "error": {"type": ["string", "null"],
-                                 "description": "Error message if the prediction failed "
-                                                "to start."}}}
-    schemas["RuntimeError"] = {
-        "type": "object", "required": ["name", "message"],
-        "properties": {"name": {"type": "string", "enum": [*RUNTIME_ERRORS, "PollingTimeout"]},
-                       "message": {"type": "string"}}}
-    schemas["StatusResponse"] = {
-        "type": "object", "required": ["id", "status", "error"],
-        "properties": {
-            "id": {"type": "string"},
-            "status": {"type": "string", "enum": STATUSES},
-            "output": {"type": ["array", "null"], "items": {"type": "string"},
-                       "description": "CDN URLs (or data URIs with return_base64) once "
-                                      "completed."},
-            "error": {"oneOf": [{"type": "null"}, _ref("RuntimeError")]}}}
-    schemas["CreditsResponse"] = {
-        "type": "object", "required": ["credits"],
-        "properties": {"credits": {
-            "type": "object", "required": ["total", "subscription", "on_demand"],
-            "properties": {k: {"type": "integer"}
-                           for k in ("total", "subscription", "on_demand")}}}}
-    schemas["ErrorResponse"] = {
-        "type": "object", "required": ["error", "message"],
-        "properties": {"error": {"type": "string", "enum": list(HTTP_ERRORS)},
-                       "message": {"type": "string"}}}
-    return schemas
+def _run_examples() -> Doc:
+    return {spec.name: {"summary": spec.summary,
+                        "value": {"model_name": spec.name, "inputs": example_inputs(spec)}}
+            for spec in catalog.MODELS}
 
 
-def _paths() -> Doc:
-    status_header = {"x-fashn-credits-used": {
-        "description": "Credits the prediction consumed; on the completed status.",
-        "schema": {"type": "integer", "minimum": 0}}}
-    return {
-        "/v1/run": {"post": {
-            "operationId": "runPrediction",
-            "summary": "Submit a prediction",
-            "parameters": [{"name": "webhook_url", "in": "query", "required": False,
-                            "schema": {"type": "string", "format": "uri"},
-                            "description": "POSTed the terminal status payload."}],
-            "requestBody": {"required": True, "content": {
-                "application/json": {"schema": _ref("RunRequest")}}},
-            "responses": {
-                "200": {"description": "Prediction accepted",
-                        "content": {"application/json": {"schema": _ref("RunResponse")}},
-                        "links": {"GetStatus": {
-                            "operationId": "getStatus",
-                            "parameters": {"id": "$response.body#/id"}}}},
-                "400": _error_response("Invalid request body"),
-                "401": _error_response("Invalid or inactive API key"),
-                "413": _error_response("Request body too large (emulator)"),
-                "429": _error_response("Rate, concurrency or credit limit", retry=True),
-                "500": _error_response("Server error"),
-            }}},
-        "/v1/status/{id}": {"get": {
-            "operationId": "getStatus",
-            "summary": "Poll a prediction",
-            "parameters": [{"name": "id", "in": "path", "required": True,
-                            "schema": {"type": "string"}}],
-            "responses": {
-                "200": {"description": "Current status", "headers": status_header,
-                        "content": {"application/json": {"schema": _ref("StatusResponse")}}},
-                "401": _error_response("Invalid or inactive API key"),
-                "404": _error_response("Prediction not found"),
-                "429": _error_response("Too many requests", retry=True),
-                "500": _error_response("Failed to fetch prediction status"),
-            }}},
-        "/v1/credits": {"get": {
-            "operationId": "getCredits",
-            "summary": "Credit balance",
-            "responses": {
-                "200": {"description": "Balance",
-                        "content": {"application/json": {"schema": _ref("CreditsResponse")}}},
-                "401": _error_response("Invalid or inactive API key"),
-                "429": _error_response("Too many requests", retry=True),
-                "500": _error_response("Server error"),
-            }}},
-    }
+def _run() -> Doc:
+    return {"post": {
+        "operationId": "runPrediction",
+        "tags": ["predictions"],
+        "summary": "Submit a prediction",
+        "description": "Validates the inputs of the chosen model and starts a prediction. "
+                       "Poll /v1/status/{id} (see the GetStatus link) or pass webhook_url.",
+        "parameters": [{
+            "name": "webhook_url", "in": "query", "required": False,
+            "schema": {"type": "string", "format": "uri", "pattern": WEBHOOK_PATTERN},
+            "description": "An http(s) URL POSTed the terminal status payload "
+                           "(see `webhooks`); non-2xx answers are retried up to 5 times."}],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": ref("RunRequest"), "examples": _run_examples()}}},
+        "responses": {
+            "200": {"description": "Prediction accepted",
+                    "headers": _headers(),
+                    "content": {"application/json": {
+                        "schema": ref("RunResponse"),
+                        "example": {"id": "123a87r9-4129-4bb3-be18-9c9fb5bd7fc1-u1",
+                                    "error": None}}},
+                    "links": {"GetStatus": {
+                        "operationId": "getStatus",
+                        "parameters": {"id": "$response.body#/id"},
+                        "description": "Poll the prediction this run created."}}},
+            "400": _error(400, "Invalid request body: which field, what is allowed",
+                          ("BadRequest", "Invalid request body")),
+            "401": _error(401, "Missing, invalid or inactive API key", UNAUTHORIZED),
+            "413": _error(413, "Request body too large (emulator; the real API answers "
+                               "oversized payloads with 500)",
+                          ("BadRequest", "Request body exceeds the byte limit")),
+            "429": _error(429, TOO_MANY_TEXT, TOO_MANY),
+            "500": _error(500, "Server error", ("InternalServerError", "Server error")),
+        }}}
+
+
+def _status() -> Doc:
+    return {"get": {
+        "operationId": "getStatus",
+        "tags": ["predictions"],
+        "summary": "Poll a prediction",
+        "description": f"Lifecycle: {LIFECYCLE}. A failed prediction is HTTP 200 with "
+                       "`status: failed` and a runtime error object.",
+        "parameters": [{"name": "id", "in": "path", "required": True,
+                        "schema": {"type": "string", "minLength": 1},
+                        "description": "The id /v1/run returned."}],
+        "responses": {
+            "200": {"description": "Current status",
+                    "headers": _headers(credits=True),
+                    "content": {"application/json": {
+                        "schema": ref("StatusResponse"),
+                        "examples": {
+                            "starting": {"value": {"id": "12345678-1234-5678-9012-"
+                                                          "123456789012",
+                                                   "status": "starting", "output": None,
+                                                   "error": None}},
+                            "completed": {"value": {
+                                "id": "123a87r9-4129-4bb3-be18-9c9fb5bd7fc1-u1",
+                                "status": "completed",
+                                "output": ["https://cdn.fashn.ai/123a87r9-4129-4bb3-be18-"
+                                           "9c9fb5bd7fc1-u1/output_0.png"],
+                                "error": None}},
+                            "failed": {"value": {
+                                "id": "123a87r9-4129-4bb3-be18-9c9fb5bd7fc1-u1",
+                                "status": "failed", "output": None,
+                                "error": {"name": "ImageLoadError",
+                                          "message": "Error loading model image: "
+                                                     "Invalid URL format"}}}}}},
+                    "links": {"PollAgain": {
+                        "operationId": "getStatus",
+                        "parameters": {"id": "$response.body#/id"},
+                        "description": "Poll the same prediction again."}}},
+            "401": _error(401, "Missing, invalid or inactive API key", UNAUTHORIZED),
+            "404": _error(404, "Prediction not found (unknown id, another key's prediction, "
+                               "or no longer tracked)", ("NotFound", "Prediction not found")),
+            "429": _error(429, TOO_MANY_TEXT, TOO_MANY),
+            "500": _error(500, "Failed to fetch prediction status",
+                          ("InternalServerError", "Failed to fetch prediction status")),
+        }}}
+
+
+def _credits() -> Doc:
+    return {"get": {
+        "operationId": "getCredits",
+        "tags": ["account"],
+        "summary": "Credit balance",
+        "responses": {
+            "200": {"description": "Balance",
+                    "headers": _headers(),
+                    "content": {"application/json": {
+                        "schema": ref("CreditsResponse"),
+                        "example": {"credits": {"total": 234, "subscription": 100,
+                                                "on_demand": 134}}}}},
+            "401": _error(401, "Missing, invalid or inactive API key", UNAUTHORIZED),
+            "429": _error(429, "Too many requests", TOO_MANY),
+            "500": _error(500, "Server error", ("InternalServerError", "Server error")),
+        }}}
+
+
+def _webhooks() -> Doc:
+    return {"predictionFinished": {"post": {
+        "summary": "Terminal status, POSTed to webhook_url",
+        "description": "The same body as /v1/status for a completed or failed prediction. "
+                       "No signature header; duplicates are possible, so handle idempotently.",
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": ref("WebhookPayload")}}},
+        "responses": {"200": {"description": "Delivered; any non-2xx is retried "
+                                             "(up to 5 times within about 5 minutes)."}}}}}
 
 
 @cache
@@ -165,24 +181,31 @@ def build() -> Doc:
         "openapi": "3.1.0",
         "info": {"title": "FASHN API (as emulated by fashn-mock)", "version": __version__,
                  "description": "Generated from fashn_mock.catalog; facts and their sources "
-                                "are in shared/reference/fashn-api.md."},
+                                "are in shared/reference/fashn-api.md. Headers marked "
+                                "fashn-mock are sent by the emulator; the native API does "
+                                "not document them."},
         "servers": [{"url": "https://api.fashn.ai"}, {"url": "http://127.0.0.1:8000"}],
         "security": [{"bearerAuth": []}],
-        "paths": _paths(),
-        "webhooks": {"predictionFinished": {"post": {
-            "summary": "Terminal status, POSTed to webhook_url",
-            "requestBody": {"content": {"application/json": {
-                "schema": _ref("StatusResponse")}}},
-            "responses": {"200": {"description": "Delivered; non-2xx is retried."}}}}},
+        "tags": [{"name": "predictions"}, {"name": "account"}],
+        "paths": {"/v1/run": _run(), "/v1/status/{id}": _status(), "/v1/credits": _credits()},
+        "webhooks": _webhooks(),
         "components": {
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer",
                 "description": "API key, format fa-UNIQUE_ID-HASH."}},
-            "schemas": _schemas(),
+            "headers": headers(),
+            "schemas": schemas(),
         },
     }
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes shared sub-schemas out in full: no ``&id001`` anchors in the contract."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 @cache
 def render_yaml() -> str:
-    return yaml.safe_dump(build(), sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(build(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)

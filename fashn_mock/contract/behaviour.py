@@ -1,0 +1,176 @@
+"""Client-behaviour report: what a client did that the real API would punish.
+
+``analyse(entries)`` reads journal entries (dicts or objects with ``method``,
+``path``, ``key``, ``status``, ``at`` (emulator-clock seconds) and
+``response_headers``; optionally ``prediction_status``) and reports:
+
+- polling one prediction faster than ``min_poll_interval``;
+- retrying a route before the ``Retry-After`` of its 429 had passed;
+- polling a prediction again and again after it reached a terminal status;
+- requests without a Bearer ``Authorization`` header.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from fashn_mock.contract.target import retry_after_seconds
+
+STATUS_PREFIX = "/v1/status/"
+TERMINAL = ("completed", "failed", "canceled", "time_out")
+CREDITS_USED = "x-fashn-credits-used"
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    """``fast-polling``, ``early-retry``, ``terminal-polling`` or ``missing-auth``."""
+    key: str | None
+    message: str
+    at: float
+    """When it (first) happened, emulator-clock seconds."""
+    count: int = 1
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class BehaviourReport:
+    requests: int
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def of_kind(self, kind: str) -> list[Finding]:
+        return [f for f in self.findings if f.kind == kind]
+
+    def render(self) -> str:
+        if self.ok:
+            return f"client behaviour: {self.requests} requests, nothing to report\n"
+        lines = [f"client behaviour: {self.requests} requests, "
+                 f"{len(self.findings)} finding(s)"]
+        lines += [f"- [{f.kind}] {f.message}" for f in self.findings]
+        return "\n".join(lines) + "\n"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"requests": self.requests, "findings": [f.as_json() for f in self.findings]}
+
+
+@dataclass(frozen=True)
+class _Entry:
+    method: str
+    path: str
+    key: str | None
+    status: int
+    at: float
+    headers: dict[str, str]
+    prediction_status: str | None
+
+    @property
+    def route(self) -> str:
+        return "/v1/status" if self.path.startswith(STATUS_PREFIX) else self.path
+
+    @property
+    def terminal(self) -> bool:
+        if self.prediction_status is not None:
+            return self.prediction_status in TERMINAL
+        return CREDITS_USED in self.headers  # sent on the completed status only
+
+
+def _read(entry: Any) -> _Entry:
+    def get(name: str, default: Any = None) -> Any:
+        return entry.get(name, default) if isinstance(entry, dict) \
+            else getattr(entry, name, default)
+
+    headers = {str(k).lower(): str(v) for k, v in (get("response_headers") or {}).items()}
+    return _Entry(str(get("method", "")).upper(), str(get("path", "")), get("key") or None,
+                  int(get("status", 0) or 0), float(get("at", 0.0)), headers,
+                  get("prediction_status"))
+
+
+def analyse(entries: Iterable[Any], *, min_poll_interval: float = 1.0,
+            terminal_polls_allowed: int = 1) -> BehaviourReport:
+    """The behaviour report of a client's requests (oldest first, any order accepted)."""
+    read = sorted((_read(e) for e in entries), key=lambda e: e.at)
+    report = BehaviourReport(len(read))
+    report.findings += _fast_polling(read, min_poll_interval)
+    report.findings += _early_retries(read)
+    report.findings += _terminal_polling(read, terminal_polls_allowed)
+    report.findings += _missing_auth(read)
+    report.findings.sort(key=lambda f: f.at)
+    return report
+
+
+def _polls(entries: list[_Entry]) -> dict[tuple[str | None, str], list[_Entry]]:
+    polls: dict[tuple[str | None, str], list[_Entry]] = defaultdict(list)
+    for entry in entries:
+        if entry.method == "GET" and entry.path.startswith(STATUS_PREFIX):
+            polls[(entry.key, entry.path.removeprefix(STATUS_PREFIX))].append(entry)
+    return polls
+
+
+def _fast_polling(entries: list[_Entry], interval: float) -> list[Finding]:
+    found = []
+    for (key, prediction_id), polls in _polls(entries).items():
+        gaps = [(b.at - a.at, b) for a, b in itertools.pairwise(polls)
+                if b.at - a.at < interval]
+        if gaps:
+            shortest = min(gap for gap, _ in gaps)
+            found.append(Finding(
+                "fast-polling", key,
+                f"polled {prediction_id} {len(gaps)} time(s) less than {interval:g} s after "
+                f"the previous poll (shortest gap {shortest:.3f} s)", gaps[0][1].at,
+                len(gaps)))
+    return found
+
+
+def _early_retries(entries: list[_Entry]) -> list[Finding]:
+    found = []
+    for index, entry in enumerate(entries):
+        wait = retry_after_seconds(entry.headers.get("retry-after"))
+        if entry.status != 429 or wait is None:
+            continue
+        allowed_at = entry.at + wait
+        for later in entries[index + 1:]:
+            if later.at >= allowed_at:
+                break
+            if later.key == entry.key and later.route == entry.route:
+                found.append(Finding(
+                    "early-retry", entry.key,
+                    f"{later.method} {later.path} {later.at - entry.at:.3f} s after a 429 "
+                    f"that said Retry-After: {entry.headers['retry-after']}", later.at))
+                break
+    return found
+
+
+def _terminal_polling(entries: list[_Entry], allowed: int) -> list[Finding]:
+    found = []
+    for (key, prediction_id), polls in _polls(entries).items():
+        first = next((i for i, p in enumerate(polls) if p.status == 200 and p.terminal), None)
+        if first is None:
+            continue
+        extra = polls[first + 1:]
+        if len(extra) > allowed:
+            found.append(Finding(
+                "terminal-polling", key,
+                f"polled {prediction_id} {len(extra)} more time(s) after it was already "
+                f"{polls[first].prediction_status or 'completed'}", extra[allowed].at,
+                len(extra)))
+    return found
+
+
+def _missing_auth(entries: list[_Entry]) -> list[Finding]:
+    missing = [e for e in entries if e.key is None and e.path.startswith("/v1/")]
+    if not missing:
+        return []
+    first = missing[0]
+    return [Finding("missing-auth", None,
+                    f"{len(missing)} request(s) without a Bearer Authorization header "
+                    f"(first: {first.method} {first.path})", first.at, len(missing))]

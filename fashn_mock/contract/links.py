@@ -1,0 +1,96 @@
+"""Schemathesis stateful suite: chains of calls that follow the contract's links.
+
+``POST /v1/run`` → ``GetStatus`` → ``PollAgain``: the ids a run returns are fed to
+the status endpoint, and every response is checked. Each run creates a
+prediction, so against a real API every run is paid from the budget (at its
+catalog price) and its images are made unloadable.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import hypothesis
+import schemathesis
+from hypothesis import HealthCheck, Phase
+from hypothesis.errors import Unsatisfiable
+from schemathesis import Case
+from schemathesis.core.failures import FailureGroup
+from schemathesis.core.transport import Response
+from schemathesis.generation.stateful import run_state_machine_as_test
+
+from fashn_mock.contract.budget import cost, make_free, max_cost, spec_and_inputs
+from fashn_mock.contract.context import Context
+from fashn_mock.contract.document import load
+from fashn_mock.contract.fuzz import CHECK_NAMES, CHECKS, SCHEMATHESIS_CONFIG, safe_webhook
+from fashn_mock.contract.report import SuiteResult
+
+STEPS = 8
+
+
+def run_links(ctx: Context) -> SuiteResult:
+    suite = SuiteResult("stateful links", "schemathesis state machine following the "
+                                          "OpenAPI links run -> status -> status")
+    suite.checked = [*CHECK_NAMES[:5], "ids from /v1/run resolve on /v1/status/{id}"]
+    if ctx.free_only:
+        suite.ran = False
+        suite.notes.append("needs --budget: every chain starts by creating a prediction")
+        return suite
+    started, before = time.perf_counter(), ctx.sender.requests
+    schema = schemathesis.openapi.from_dict(
+        load(), config=schemathesis.Config.from_dict(dict(SCHEMATHESIS_CONFIG)))
+    machine = _bind(schema.as_state_machine(), ctx, suite)
+    settings = hypothesis.settings(
+        max_examples=ctx.examples, stateful_step_count=STEPS, derandomize=ctx.seed is None,
+        database=None, deadline=None, suppress_health_check=list(HealthCheck),
+        phases=[Phase.generate])
+    try:
+        run_state_machine_as_test(machine, settings=settings)
+    except Unsatisfiable:
+        suite.notes.append("the budget ran out before any chain could run")
+    suite.requests = ctx.sender.requests - before
+    suite.seconds = time.perf_counter() - started
+    return suite
+
+
+def _bind(base: type[Any], ctx: Context, suite: SuiteResult) -> type[Any]:
+    """The generated state machine, sending through the run's sender."""
+
+    class Bound(base):  # type: ignore[misc]
+        def before_call(self, case: Case[Any]) -> None:
+            self._reserved = 0
+            if case.method != "POST" or ctx.budget.unlimited:
+                return
+            case.body = make_free(case.body)
+            found = spec_and_inputs(case.body)
+            price = cost(case.body) or (max_cost(found[0].name) if found else 0)
+            if not ctx.budget.reserve(price):
+                suite.skipped["chain step over budget"] += 1
+                hypothesis.reject()
+            self._reserved = price
+
+        def call(self, case: Case[Any], **kwargs: Any) -> Response:
+            safe_webhook(case)
+            sent = case.as_transport_kwargs(base_url=ctx.sender.target.base_url)
+            body = {"json": sent["json"]} if "json" in sent else {}
+            response = ctx.sender.send(sent["method"], sent["url"], headers=sent["headers"],
+                                       params=sent.get("params"), **body)
+            if response.status_code != 200:
+                ctx.budget.release(self._reserved)
+            ctx.track(response)
+            suite.cases += 1
+            self._last = response
+            return Response.from_any(response)
+
+        def validate_response(self, response: Response, case: Case[Any],
+                              additional_checks: Any = None, **kwargs: Any) -> None:
+            try:
+                case.validate_response(response, checks=CHECKS[:5])
+            except FailureGroup as group:
+                for failure in group.exceptions:
+                    suite.fail(ctx.failure(f"{case.operation.label} {failure.title}",
+                                           failure.message.strip(), self._last))
+
+    Bound.__name__ = "ContractLinks"
+    return Bound

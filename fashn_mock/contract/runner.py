@@ -1,0 +1,166 @@
+"""Run the contract suites against one target and produce a ``Report``.
+
+Order: free probes, schemathesis (positive and negative data), stateful links,
+the lifecycle state machine. Predictions the run created are then waited for,
+so the balance before and after shows what the run really spent.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from fashn_mock.contract.budget import Budget
+from fashn_mock.contract.context import Context
+from fashn_mock.contract.report import Failure, Report, SuiteResult
+from fashn_mock.contract.target import Sender, Target
+
+SUITES = ("probes", "schemathesis", "links", "lifecycle")
+TERMINAL = ("completed", "failed", "canceled", "time_out")
+
+
+@dataclass
+class Options:
+    budget: int | None = None
+    """Credits the run may spend; None = unlimited on an emulator, 0 elsewhere."""
+    examples: int | None = None
+    coverage: int | None = -1
+    """Boundary cases per operation/model; None = all; -1 = all on an emulator, 8 elsewhere."""
+    seed: int | None = None
+    suites: Sequence[str] = SUITES
+    models: Sequence[str] | None = None
+    settle_timeout: float = 300.0
+    max_wait: float = 90.0
+
+
+def run_contract(target: Target, options: Options | None = None,
+                 progress: Callable[[str], None] | None = None) -> Report:
+    """Run the chosen suites against ``target``; never raises for target misbehaviour."""
+    options = options or Options()
+    say = progress or (lambda message: None)
+    sender = Sender(target, max_wait=options.max_wait)
+    try:
+        ctx = _context(sender, options)
+        report = Report(target=_describe(target), budget=_budget_text(ctx.budget))
+        before = _balance(sender)
+        for name in options.suites:
+            say(f"running {name} ...")
+            report.suites.append(_run_one(name, ctx, options))
+            suite = report.suites[-1]
+            say(f"{name}: {suite.cases} cases, {len(suite.failures)} failure(s), "
+                f"{suite.seconds:.1f} s")
+        if ctx.created and not ctx.budget.unlimited:
+            say(f"waiting for the {len(ctx.created)} prediction(s) this run created ...")
+            _settle(sender, ctx.created, options.settle_timeout, report)
+        _spending(report, ctx.budget, before, _balance(sender))
+        if sender.advanced:
+            report.notes.append(f"moved the emulator's clock {sender.advanced:g} s forward "
+                                "(through /_mock) instead of waiting out Retry-After")
+        if sender.waited:
+            report.notes.append(f"waited {sender.waited:.0f} s for rate limits")
+        return report
+    finally:
+        sender.close()
+
+
+def _context(sender: Sender, options: Options) -> Context:
+    emulator = bool(sender.target.is_emulator)
+    limit = options.budget if options.budget is not None else (None if emulator else 0)
+    coverage = options.coverage
+    if coverage == -1:
+        coverage = None if emulator else 8
+    examples = options.examples if options.examples is not None else (10 if emulator else 3)
+    return Context(sender, Budget(limit), examples=examples, coverage=coverage,
+                   seed=options.seed)
+
+
+def _run_one(name: str, ctx: Context, options: Options) -> SuiteResult:
+    started = time.perf_counter()
+    try:
+        if name == "probes":
+            from fashn_mock.contract.probes import run_probes
+
+            return run_probes(ctx.sender)
+        if name == "schemathesis":
+            from fashn_mock.contract.fuzz import run_fuzz
+
+            return run_fuzz(ctx, options.models)
+        if name == "links":
+            from fashn_mock.contract.links import run_links
+
+            return run_links(ctx)
+        if name == "lifecycle":
+            from fashn_mock.contract.lifecycle import run_lifecycle
+
+            return run_lifecycle(ctx, settle_timeout=options.settle_timeout)
+        raise ValueError(f"unknown suite {name!r}; known: {', '.join(SUITES)}")
+    except ValueError:
+        raise
+    except Exception as exc:  # a crash is a result to report, not a reason to stop
+        suite = SuiteResult(name, "crashed")
+        suite.seconds = time.perf_counter() - started
+        suite.fail(Failure(check="suite ran to completion", curl="(no single request)",
+                           message=f"{type(exc).__name__}: {exc}\n"
+                                   + "".join(traceback.format_exc(limit=6))))
+        return suite
+
+
+def _balance(sender: Sender) -> int | None:
+    response = sender.send("GET", "/v1/credits")
+    try:
+        total = response.json()["credits"]["total"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return total if isinstance(total, int) else None
+
+
+def _settle(sender: Sender, ids: list[str], timeout: float, report: Report) -> None:
+    deadline = time.monotonic() + timeout
+    waiting = list(ids)
+    while waiting and time.monotonic() < deadline:
+        still = []
+        for prediction_id in waiting:
+            response = sender.send("GET", f"/v1/status/{prediction_id}")
+            try:
+                status = response.json().get("status")
+            except ValueError:
+                status = None
+            if response.status_code == 200 and status not in TERMINAL:
+                still.append(prediction_id)
+        waiting = still
+        if waiting:
+            sender.pause(2.0)
+    if waiting:
+        report.notes.append(f"{len(waiting)} prediction(s) still running after "
+                            f"{timeout:g} s; the balance below may not be final")
+
+
+def _spending(report: Report, budget: Budget, before: int | None, after: int | None) -> None:
+    if before is None or after is None:
+        report.notes.append("balance unknown (GET /v1/credits failed)")
+        return
+    spent = before - after
+    report.notes.append(f"credits: {before} before, {after} after: spent {spent}")
+    if budget.limit is not None and spent > budget.limit:
+        suite = SuiteResult("budget", "the run stays within --budget")
+        suite.fail(Failure("spent <= budget", f"spent {spent} credits, budget "
+                           f"{budget.limit} (another client may share this key)",
+                           curl="curl -sS \"$BASE_URL/v1/credits\" "
+                                "-H \"Authorization: Bearer $FASHN_API_KEY\""))
+        report.suites.append(suite)
+
+
+def _describe(target: Target) -> str:
+    kind = "fashn-mock emulator" if target.is_emulator else "not an emulator"
+    extra = ", clock control via /_mock" if target.clock_control else ""
+    return f"{target.base_url} ({kind}{extra})"
+
+
+def _budget_text(budget: Budget) -> str:
+    if budget.unlimited:
+        return "unlimited (emulated credits)"
+    if budget.limit == 0:
+        return "0 credits: only free checks (auth, validation, unknown ids, credits)"
+    return f"{budget.limit} credits (each prediction reserves its catalog price first)"

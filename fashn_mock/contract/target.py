@@ -1,0 +1,175 @@
+"""What the suites talk to: a base URL, API keys, and one HTTP client for every suite.
+
+``Sender`` sends through httpx (a real socket, or the emulator in-process), waits
+out 429s when asked (sleeping, or advancing an emulator's clock through its
+``/_mock`` control API), and keeps every exchange so a failure can be replayed
+as a curl line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import email.utils
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+DEFAULT_KEY_ENV = "FASHN_API_KEY"
+OTHER_KEY_ENV = "FASHN_OTHER_API_KEY"
+INVALID_KEY = "fa-contract-invalid-key-0000"
+REAL_HOSTS = ("api.fashn.ai",)
+
+
+def normalise_base_url(url: str) -> str:
+    """``https://api.fashn.ai/v1/`` and ``https://api.fashn.ai`` name the same API."""
+    url = url.rstrip("/")
+    return url.removesuffix("/v1")
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Seconds a ``Retry-After`` header asks to wait (delta-seconds or an HTTP date);
+    None when absent or unusable."""
+    if value is None or not value.strip():
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    return seconds if seconds >= 0 else None
+
+
+@dataclass
+class Target:
+    """The API under test.
+
+    ``client_factory`` makes in-process clients (``Emulator(...).httpx_client``);
+    without it a real socket is used. ``is_emulator``/``clock_control`` are
+    detected from the target unless given.
+    """
+
+    base_url: str
+    api_key: str
+    other_api_key: str | None = None
+    client_factory: Callable[..., httpx.Client] | None = None
+    timeout: float = 60.0
+    is_emulator: bool | None = None
+    clock_control: bool | None = None
+
+    def __post_init__(self) -> None:
+        self.base_url = normalise_base_url(self.base_url)
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).hostname or ""
+
+    def client(self) -> httpx.Client:
+        if self.client_factory is not None:
+            return self.client_factory(base_url=self.base_url, timeout=self.timeout)
+        return httpx.Client(base_url=self.base_url, timeout=self.timeout)
+
+    def secrets(self) -> dict[str, str]:
+        """Key values to print as environment variables in curl lines."""
+        found = {self.api_key: f"${DEFAULT_KEY_ENV}"}
+        if self.other_api_key:
+            found[self.other_api_key] = f"${OTHER_KEY_ENV}"
+        return found
+
+    def detect(self, client: httpx.Client) -> None:
+        """Is this fashn-mock (it serves its contract), and may its clock be moved?"""
+        if self.host in REAL_HOSTS:
+            self.is_emulator, self.clock_control = False, False
+            return
+        if self.is_emulator is None:
+            try:
+                answer = client.get("/openapi.yaml")
+                self.is_emulator = answer.status_code == 200 and "fashn-mock" in answer.text
+            except httpx.HTTPError:
+                self.is_emulator = False
+        if self.clock_control is None:
+            self.clock_control = False
+            if self.is_emulator:
+                with contextlib.suppress(httpx.HTTPError):
+                    self.clock_control = client.get("/_mock/clock").status_code == 200
+
+
+@dataclass
+class Exchange:
+    request: httpx.Request
+    response: httpx.Response
+
+
+@dataclass
+class Sender:
+    """Sends requests for every suite; waits out 429s when ``retry_429``."""
+
+    target: Target
+    retry_429: bool = True
+    max_wait: float = 90.0
+    """Longest Retry-After honoured (seconds); longer 429s are returned as they are."""
+    client: httpx.Client = field(init=False)
+    requests: int = 0
+    waited: float = 0.0
+    advanced: float = 0.0
+    """Seconds the emulator's clock was moved instead of waiting."""
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def __post_init__(self) -> None:
+        self.client = self.target.client()
+        self.target.detect(self.client)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def auth(self, key: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key}"} if key else {}
+
+    def send(self, method: str, url: str, *, key: str | object | None = ...,
+             headers: Mapping[str, str] | None = None, retry_429: bool | None = None,
+             **kwargs: Any) -> httpx.Response:
+        """One request; ``key=...`` uses the target's key, ``None`` sends no
+        Authorization (``headers`` may then carry a custom one)."""
+        chosen = self.target.api_key if key is ... else key
+        merged = {**self.auth(chosen if isinstance(chosen, str) else None), **(headers or {})}
+        retry = self.retry_429 if retry_429 is None else retry_429
+        while True:
+            started = time.perf_counter()
+            response = self.client.request(method, url, headers=merged, **kwargs)
+            try:
+                response.elapsed  # noqa: B018 - in-process responses may lack it
+            except RuntimeError:
+                response.elapsed = datetime.timedelta(seconds=time.perf_counter() - started)
+            with self._lock:
+                self.requests += 1
+            wait = retry_after_seconds(response.headers.get("retry-after"))
+            if not (retry and response.status_code == 429 and wait is not None
+                    and wait <= self.max_wait and _is_rate_limit(response)):
+                return response
+            self.pause(wait)
+
+    def pause(self, seconds: float) -> None:
+        """Let ``seconds`` pass for the target: move an emulator's clock, else sleep."""
+        if self.target.clock_control:
+            self.client.post("/_mock/clock/advance", json={"seconds": seconds})
+            self.advanced += seconds
+        else:
+            time.sleep(seconds)
+            self.waited += seconds
+
+
+def _is_rate_limit(response: httpx.Response) -> bool:
+    """A 429 worth retrying: rate or concurrency, not out of credits."""
+    try:
+        name = response.json().get("error")
+    except (ValueError, AttributeError):
+        return True
+    return bool(name != "OutOfCredits")

@@ -1,0 +1,89 @@
+"""The client-behaviour report, from hand-written journals and from a real journal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fashn_mock import Config, Emulator
+from fashn_mock.catalog.quotas import RateRule
+from fashn_mock.contract.behaviour import analyse
+from tests.support import AUTH, KEY, tryon
+
+
+def entry(at: float, method: str = "GET", path: str = "/v1/status/p1", *,
+          key: str | None = "k", status: int = 200, headers: dict[str, str] | None = None,
+          prediction_status: str | None = None) -> dict[str, Any]:
+    return {"at": at, "method": method, "path": path, "key": key, "status": status,
+            "response_headers": headers or {}, "prediction_status": prediction_status}
+
+
+def test_a_polite_client_has_nothing_to_report() -> None:
+    journal = [entry(0.0, "POST", "/v1/run"),
+               *[entry(1.0 + 2 * i, prediction_status="processing") for i in range(3)],
+               entry(8.0, prediction_status="completed")]
+    report = analyse(journal)
+    assert report.ok and report.requests == 5
+    assert "nothing to report" in report.render()
+
+
+def test_polling_faster_than_the_interval() -> None:
+    journal = [entry(t) for t in (0.0, 0.2, 0.3, 2.0)] + [entry(0.1, path="/v1/status/p2")]
+    report = analyse(journal, min_poll_interval=1.0)
+    [finding] = report.of_kind("fast-polling")
+    assert finding.count == 2 and "p1" in finding.message and "0.100 s" in finding.message
+    assert analyse(journal, min_poll_interval=0.05).ok
+
+
+def test_retrying_a_429_before_retry_after() -> None:
+    limited = entry(10.0, "POST", "/v1/run", status=429, headers={"Retry-After": "5"})
+    journal = [limited, entry(12.0, "POST", "/v1/run"), entry(12.5, "GET", "/v1/credits"),
+               entry(13.0, "POST", "/v1/run", key="other")]
+    [finding] = analyse(journal).of_kind("early-retry")
+    assert finding.at == 12.0 and "2.000 s after a 429" in finding.message
+    assert finding.message.endswith("Retry-After: 5")
+    patient = [limited, entry(15.0, "POST", "/v1/run")]
+    assert analyse(patient).ok
+
+
+def test_polling_a_terminal_prediction_again_and_again() -> None:
+    journal = [entry(0.0, prediction_status="processing"),
+               entry(5.0, prediction_status="failed"),
+               *[entry(10.0 + 5 * i, prediction_status="failed") for i in range(4)]]
+    [finding] = analyse(journal).of_kind("terminal-polling")
+    assert finding.count == 4 and "already failed" in finding.message
+    assert analyse(journal, terminal_polls_allowed=4).ok
+
+
+def test_completion_is_recognised_from_the_credits_header_alone() -> None:
+    done = {"x-fashn-credits-used": "1"}
+    journal = [entry(0.0), entry(5.0, headers=done), entry(10.0, headers=done),
+               entry(15.0, headers=done)]
+    [finding] = analyse(journal).of_kind("terminal-polling")
+    assert finding.count == 2
+
+
+def test_missing_authorization() -> None:
+    journal = [entry(1.0, "GET", "/v1/credits", key=None, status=401),
+               entry(2.0, "POST", "/v1/run", key=None, status=401), entry(3.0)]
+    [finding] = analyse(journal).of_kind("missing-auth")
+    assert finding.count == 2 and "first: GET /v1/credits" in finding.message
+    assert analyse(journal).as_json()["findings"][0]["kind"] == "missing-auth"
+
+
+@pytest.mark.parametrize("rates", [{"run": RateRule(1, 60)}])
+def test_report_from_the_emulators_own_journal(rates: dict[str, RateRule]) -> None:
+    emulator = Emulator(Config(rates={**Config().rates, **rates}), manual_clock=True)
+    with emulator.httpx_client(headers=AUTH) as client:
+        prediction_id = client.post("/v1/run", json=tryon()).json()["id"]
+        assert client.post("/v1/run", json=tryon()).status_code == 429
+        emulator.advance(1)
+        client.post("/v1/run", json=tryon())  # too early: Retry-After said ~59 s
+        for _ in range(3):
+            client.get(f"/v1/status/{prediction_id}")  # no time passes between polls
+        client.get("/v1/credits", headers={"Authorization": ""})
+    report = analyse(emulator.journal())
+    kinds = {f.kind for f in report.findings}
+    assert {"early-retry", "fast-polling", "missing-auth"} <= kinds
+    assert all(f.key in (KEY, None) for f in report.findings)
