@@ -53,7 +53,18 @@ HTTP_ERRORS: dict[str, tuple[int, str]] = {
 and its documented (or, where undocumented, assumed) message."""
 
 
+RETRY_HEADERS: dict[str, dict[str, str]] = {
+    "RateLimitExceeded": {"Retry-After": "1"},
+    "ConcurrencyLimitExceeded": {"Retry-After": "1"},
+    "OutOfCredits": {"Retry-After": "60", "x-should-retry": "false"},
+}
+"""Defaults for every 429, when the caller knows no better value. Out of credits
+will not pass on retry: ``x-should-retry: false`` (honoured by both official
+SDKs) makes clients fail at once instead of retrying (an emulator addition)."""
+
+
 def named(name: str, message: str | None = None,
           headers: Mapping[str, str] | None = None) -> ApiError:
     status, default = HTTP_ERRORS[name]
-    return ApiError(status, name, message or default, headers)
+    return ApiError(status, name, message or default,
+                    {**RETRY_HEADERS.get(name, {}), **(headers or {})})

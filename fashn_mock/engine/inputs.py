@@ -22,6 +22,7 @@ from PIL import Image, UnidentifiedImageError
 from fashn_mock.catalog import ModelSpec
 from fashn_mock.catalog.rules import Size
 from fashn_mock.media.fetch import Fetcher, FetchError
+from fashn_mock.media.orientation import oriented_size
 
 DATA_URI = re.compile(r"^data:image/([A-Za-z0-9.+-]+);base64,(.*)$", re.DOTALL)
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -77,7 +78,7 @@ def _problem(spec: ModelSpec, name: str, value: str, loaded: LoadedImages,
         image = decode_data_uri(value)
         if image is None:
             return "Invalid base64 image data"
-        loaded.sizes[name] = image.size
+        loaded.sizes[name] = oriented_size(image)
         return None
     if URL.match(value):
         if fetcher is None:

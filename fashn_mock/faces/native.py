@@ -11,9 +11,8 @@ from starlette.routing import Route
 
 from fashn_mock.engine import Engine
 from fashn_mock.engine.faults import HEADER as SCRIPTED_ERROR_HEADER
-from fashn_mock.errors import bad_request
 from fashn_mock.faces.common import base_url, read_body
-from fashn_mock.validation import parse_json, parse_run_body
+from fashn_mock.validation import parse_json, parse_run_body, parse_webhook_url
 
 CREDITS_USED_HEADER = "x-fashn-credits-used"
 INLINE_BODY_BYTES = 16 * 1024
@@ -33,9 +32,7 @@ def routes(engine: Engine) -> list[Route]:
         key, headers = admit(request, "run")
         raw = await read_body(request, config.max_body_bytes)
         run_request = parse_run_body(parse_json(raw))
-        webhook_url = request.query_params.get("webhook_url")
-        if webhook_url is not None and not webhook_url.startswith(("http://", "https://")):
-            raise bad_request(f"webhook_url: {webhook_url!r} is not an http(s) URL")
+        webhook_url = parse_webhook_url(request.query_params.get("webhook_url"))
         submit = functools.partial(engine.submit, key, run_request, webhook_url=webhook_url,
                                    scripted_error=request.headers.get(SCRIPTED_ERROR_HEADER))
         # Decoding data URIs and fetching URLs (which may point back at this very
@@ -47,7 +44,12 @@ def routes(engine: Engine) -> list[Route]:
     async def status(request: Request) -> Response:
         key, headers = admit(request, "status")
         view = engine.status(key, request.path_params["id"])
-        payload = engine.payload(view, base_url(request, config.public_url))
+        make_payload = functools.partial(engine.payload, view,
+                                         base_url(request, config.public_url))
+        # base64 outputs are rendered into the body: keep that off the event loop.
+        payload = await run_in_threadpool(make_payload) \
+            if view.prediction.return_base64 and view.status == "completed" \
+            else make_payload()
         if view.credits_used is not None:
             headers[CREDITS_USED_HEADER] = str(view.credits_used)
         return JSONResponse(payload, headers=headers)

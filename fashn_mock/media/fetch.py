@@ -24,6 +24,7 @@ from PIL import Image, UnidentifiedImageError
 
 from fashn_mock.catalog.rules import Size
 from fashn_mock.config import Config
+from fashn_mock.media.orientation import oriented_size
 
 TIMEOUT_SECONDS = 10.0
 MAX_BYTES = 32 * 1024 * 1024
@@ -85,7 +86,7 @@ class Fetcher:
         body = self.fetch(url)
         try:
             with Image.open(io.BytesIO(body)) as image:
-                return image.size
+                return oriented_size(image)
         except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
             raise FetchError("The URL's content is not a valid image") from exc
 

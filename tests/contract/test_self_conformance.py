@@ -16,13 +16,7 @@ from fashn_mock.contract.document import check_response, schema_errors
 from tests.support import AUTH, URL, tryon
 
 Exchange = Callable[[Emulator, httpx.Client], httpx.Response]
-OUT_OF_CREDITS_BUG = ("emulator bug (reported): OutOfCredits 429 has no Retry-After "
-                      "(engine/core.py submit raises named('OutOfCredits') without headers)")
-WEBHOOK_BUG = ("emulator bug (reported): a webhook_url that is not a URI is accepted "
-               "(faces/native.py checks only the http(s) prefix; validation.parse_webhook_url "
-               "implements the contract)")
-SCRIPTED_429_BUG = ("emulator bug (reported): a scripted 429 (X-Fashn-Mock-Error) has no "
-                    "Retry-After (engine/faults.py http_error sets no headers)")
+
 
 
 def conforms(response: httpx.Response) -> None:
@@ -82,20 +76,17 @@ CASES: list[Any] = [
     ("run 400 bad webhook", Config(), call("POST", "/v1/run", json=tryon(),
                                            params={"webhook_url": "ftp://x"})),
     pytest.param("run 400 webhook not a URI", Config(),
-                 call("POST", "/v1/run", json=tryon(), params={"webhook_url": "https://a b"}),
-                 marks=pytest.mark.xfail(strict=True, reason=WEBHOOK_BUG)),
+                 call("POST", "/v1/run", json=tryon(), params={"webhook_url": "https://a b"})),
     ("run 401", Config(), call("POST", "/v1/run", json=tryon(), headers=NO_AUTH)),
     ("run 413", TIGHT, call("POST", "/v1/run", json=tryon(prompt="x" * 5000))),
     ("run 429 rate", TIGHT, twice("POST", "/v1/run", json=tryon(model_image="bad"))),
     ("run 429 concurrency", Config(concurrency=1),
      twice("POST", "/v1/run", json=tryon())),
     pytest.param("run 429 out of credits", Config(credits=0),
-                 call("POST", "/v1/run", json=tryon()),
-                 marks=pytest.mark.xfail(strict=True, reason=OUT_OF_CREDITS_BUG)),
+                 call("POST", "/v1/run", json=tryon())),
     pytest.param("run 429 scripted", Config(),
                  call("POST", "/v1/run", json=tryon(),
-                      headers={"X-Fashn-Mock-Error": "RateLimitExceeded"}),
-                 marks=pytest.mark.xfail(strict=True, reason=SCRIPTED_429_BUG)),
+                      headers={"X-Fashn-Mock-Error": "RateLimitExceeded"})),
     ("run 500", Config(), call("POST", "/v1/run", json=tryon(), headers=SCRIPTED_500)),
     # GET /v1/status/{id}: every lifecycle status
     ("status starting", Config(), status_after(0)),

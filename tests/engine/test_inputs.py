@@ -39,3 +39,17 @@ def test_truncated_image_does_not_decode() -> None:
     uri = data_uri((50, 50))
     assert decode_data_uri(uri) is not None
     assert decode_data_uri(uri[: len(uri) // 2]) is None
+
+
+def test_exif_rotation_swaps_the_measured_size() -> None:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees when displayed
+    Image.new("RGB", (40, 30)).save(buffer, "JPEG", exif=exif)
+    uri = "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+    loaded = load_images(TRYON, {"model_image": uri, "garment_image": URL})
+    assert loaded.sizes["model_image"] == (30, 40)

@@ -110,9 +110,10 @@ def test_credits_reflect_charges(emulator: Emulator) -> None:
         emulator.advance(30)
         assert client.get("/v1/credits").json()["credits"]["total"] == 6
         client.post("/v1/run", json=tryon(num_samples=4))
-        message = error_of(client.post("/v1/run", json=tryon(num_samples=4)), 429,
-                           "OutOfCredits")
-        assert "costs 4" in message
+        refused = client.post("/v1/run", json=tryon(num_samples=4))
+        assert "costs 4" in error_of(refused, 429, "OutOfCredits")
+        assert refused.headers["x-should-retry"] == "false"  # SDKs give up at once
+        assert int(refused.headers["Retry-After"]) > 0
 
 
 def test_docs_curl_example_works_verbatim(client: httpx.Client) -> None:
