@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
                        default=int(_env("JOURNAL_SIZE", "1000") or 1000),
                        help="requests kept in the journal (env FASHN_MOCK_JOURNAL_SIZE; "
                             "default 1000)")
+    serve.add_argument("--strict", action="store_true", default=_flag("STRICT"),
+                       help="check every request against the contract; violations go to "
+                            "the journal and /_mock/violations (env FASHN_MOCK_STRICT)")
     serve.add_argument("--media-cache-mb", type=int,
                        default=int(_env("MEDIA_CACHE_MB", "256") or 256),
                        help="memory budget for rendered outputs in MiB, least recently "
@@ -110,7 +113,7 @@ def config_from(args: argparse.Namespace) -> Config:
                   concurrency=args.concurrency, failure_rate=args.failure_rate,
                   jitter=args.jitter, control=not args.no_control,
                   control_token=args.control_token, journal_size=args.journal_size,
-                  media_cache_bytes=args.media_cache_mb * 1024 * 1024,
+                  media_cache_bytes=args.media_cache_mb * 1024 * 1024, strict=args.strict,
                   fetch_inputs=args.fetch_inputs,
                   fetch_allow_hosts=tuple(args.fetch_allow_hosts))
 

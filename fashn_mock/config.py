@@ -34,6 +34,8 @@ class Config:
     control_token: str | None = None
     """When set, /_mock requests need ``X-Fashn-Mock-Token: <token>``."""
     journal_size: int = 1000
+    strict: bool = False
+    """Check every /v1 request against the contract; violations go to the journal."""
     max_body_bytes: int = 64 * 1024 * 1024
     media_cache_bytes: int = 256 * 1024 * 1024
     public_url: str | None = None

@@ -154,6 +154,10 @@ class Emulator:
         """Recorded /v1 requests, oldest first; filters as ``Journal.entries``."""
         return self.engine.journal.entries(**filters)
 
+    def violations(self, key: str | None = None) -> list[dict[str, Any]]:
+        """Contract violations of recorded requests (with ``strict=True``)."""
+        return [v for entry in self.engine.journal.entries(key=key) for v in entry.violations]
+
     def balance(self, key: str) -> Balance:
         return self.engine.balance(key)
 

@@ -21,7 +21,7 @@ from fashn_mock.testing import FashnMock, SwitchableApp
 
 MARKER = "fashn_mock"
 MARKER_FIELDS = {"time_scale", "credits", "limits", "seed", "api_keys", "concurrency",
-                 "failure_rate", "jitter", "rates", "journal_size"}
+                 "failure_rate", "jitter", "rates", "journal_size", "strict"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -48,7 +48,8 @@ def fashn_mock(request: pytest.FixtureRequest,
                fashn_mock_server: BackgroundServer) -> Iterator[FashnMock]:
     """An isolated emulator for this test; ``FASHN_BASE_URL``/``FASHN_API_KEY`` point
     at it while the test runs."""
-    settings: dict[str, object] = {"time_scale": 0.0}
+    strict = bool(request.config.getoption("--fashn-mock-strict"))
+    settings: dict[str, object] = {"time_scale": 0.0, "strict": strict}
     for marker in reversed(list(request.node.iter_markers(MARKER))):
         unknown = set(marker.kwargs) - MARKER_FIELDS
         if unknown:
@@ -65,6 +66,8 @@ def fashn_mock(request: pytest.FixtureRequest,
             yield handle
     finally:
         switch.target = None
-    if request.config.getoption("--fashn-mock-strict") and handle.violations:
-        pytest.fail(f"fashn-mock: requests violated the FASHN contract: "
-                    f"{handle.violations}", pytrace=False)
+    if strict and handle.violations:
+        lines = "\n".join(f"  {v['location']} {v['field']}: {v['problem']} "
+                          f"(contract: {v['contract']})" for v in handle.violations)
+        pytest.fail(f"fashn-mock: requests violated the FASHN contract:\n{lines}",
+                    pytrace=False)

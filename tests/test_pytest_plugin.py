@@ -133,3 +133,28 @@ def test_emulator_as_context_manager_and_decorator(pytester: pytest.Pytester) ->
     """)
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
+
+
+def test_strict_mode_fails_a_test_that_sends_a_bad_enum(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        import httpx
+
+        def test_bad_enum(fashn_mock):
+            with httpx.Client(base_url=fashn_mock.base_url, headers=fashn_mock.headers) as c:
+                body = {"model_name": "tryon-v1.6",
+                        "inputs": {"model_image": "https://x/a.png",
+                                   "garment_image": "https://x/b.png", "mode": "fast"}}
+                assert c.post("/v1/run", json=body).status_code == 400
+
+        def test_good_request(fashn_mock):
+            with httpx.Client(base_url=fashn_mock.base_url, headers=fashn_mock.headers) as c:
+                body = {"model_name": "background-remove",
+                        "inputs": {"image": "https://x/a.png"}}
+                assert c.post("/v1/run", json=body).status_code == 200
+            assert fashn_mock.violations == []
+    """)
+    relaxed = pytester.runpytest("-p", "no:cacheprovider")
+    relaxed.assert_outcomes(passed=2)
+    strict = pytester.runpytest("-p", "no:cacheprovider", "--fashn-mock-strict")
+    strict.assert_outcomes(passed=2, errors=1)
+    strict.stdout.fnmatch_lines(["*violated the FASHN contract*", "*inputs.mode*"])

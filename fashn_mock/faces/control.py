@@ -109,6 +109,13 @@ def routes(engine: Engine) -> list[Route]:
             raise bad_request(f"Control API: bad filter ({exc})") from None
         return {"entries": [e.as_json() for e in entries], "capacity": engine.journal.capacity}
 
+    async def violations(request: Request) -> Any:
+        return {"strict": config.strict, "violations": [
+            {"seq": e.seq, "at": e.at, "method": e.method, "path": e.path, "key": e.key,
+             "violations": e.violations}
+            for e in engine.journal.entries(key=request.query_params.get("key"))
+            if e.violations]}
+
     async def faults(request: Request) -> Any:
         if request.method == "DELETE":
             engine.faults.forget()
@@ -143,6 +150,7 @@ def routes(engine: Engine) -> list[Route]:
         ("/predictions/{id}/{outcome}", interrupt, ["POST"]),
         ("/journal", journal, ["GET", "DELETE"]),
         ("/faults", faults, ["GET", "POST", "DELETE"]),
+        ("/violations", violations, ["GET"]),
         ("/chaos", chaos, ["PUT"]),
         ("/config", effective_config, ["GET"]),
     ]

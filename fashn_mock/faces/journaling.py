@@ -81,13 +81,28 @@ class JournalMiddleware:
             prediction_id = answer["id"]
         error = answer.get("error") if isinstance(answer, dict) and response["status"] >= 400 \
             else None
+        violations = self._violations(scope["method"], path, query, body, size, headers) \
+            if self.engine.config.strict else []
         return JournalEntry(
             seq=0, at=at, method=scope["method"], path=path, query=query,
             key=_bearer(headers.get("authorization")), body=_recorded(body, size),
+            violations=violations,
             status=response["status"],
             response_headers={k: v for k, v in response["headers"].items()
                               if k in RECORDED_HEADERS},
             prediction_id=prediction_id, error=error if isinstance(error, str) else None)
+
+
+    @staticmethod
+    def _violations(method: str, path: str, query: dict[str, str], body: bytes, size: int,
+                    headers: dict[str, str]) -> list[dict[str, Any]]:
+        """How the request departs from the contract (``--strict``)."""
+        from fashn_mock.contract.strict import NO_BODY, check_request
+
+        parsed: Any = NO_BODY
+        if body and size == len(body):
+            parsed = _json(body)
+        return [v.as_json() for v in check_request(method, path, query, parsed, headers)]
 
 
 def _bearer(header: str | None) -> str | None:

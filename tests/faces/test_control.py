@@ -4,7 +4,7 @@ import httpx
 import pytest
 
 from fashn_mock import Config, Emulator
-from tests.support import tryon
+from tests.support import AUTH, tryon
 
 
 def test_clock_routes(emulator: Emulator, client: httpx.Client) -> None:
@@ -93,3 +93,15 @@ def test_token_and_disabling() -> None:
 @pytest.mark.parametrize("path", ["/_mock/reset", "/_mock/clock/advance"])
 def test_control_bodies_must_be_objects(client: httpx.Client, path: str) -> None:
     assert client.post(path, content=b"[1]").status_code == 400
+
+
+def test_strict_mode_records_violations() -> None:
+    emulator = Emulator(Config(strict=True))
+    with emulator.httpx_client(headers=AUTH) as client:
+        client.post("/v1/run", json=tryon(num_samples=9))
+        client.post("/v1/run", json=tryon())
+        found = client.get("/_mock/violations").json()
+    assert found["strict"] is True and len(found["violations"]) == 1
+    fields = [v["field"] for v in found["violations"][0]["violations"]]
+    assert "inputs.num_samples" in fields
+    assert [v["field"] for v in emulator.violations()] == fields
