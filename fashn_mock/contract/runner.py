@@ -57,7 +57,7 @@ def run_contract(target: Target, options: Options | None = None,
         _spending(report, ctx.budget, before, _balance(sender))
         if sender.advanced:
             report.notes.append(f"moved the emulator's clock {sender.advanced:g} s forward "
-                                "(through /_mock) instead of waiting out Retry-After")
+                                "through /_mock (simulated waits, Retry-After, settling)")
         if sender.waited:
             report.notes.append(f"waited {sender.waited:.0f} s for rate limits")
         return report

@@ -18,7 +18,6 @@ from tests.support import AUTH, URL, tryon
 Exchange = Callable[[Emulator, httpx.Client], httpx.Response]
 
 
-
 def conforms(response: httpx.Response) -> None:
     problems = check_response(response.request.method, response.request.url.path,
                               response.status_code, response.headers, response.content)

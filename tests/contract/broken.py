@@ -1,0 +1,136 @@
+"""Deliberately broken emulators, to prove the suites can fail.
+
+``Rewrite`` wraps an ASGI app and edits each /v1 response (status, headers, JSON
+body) before the client sees it; other breakages patch one engine method on one
+emulator instance.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fashn_mock import Config, Emulator
+
+Edit = Callable[[str, str, int, dict[str, str], Any], tuple[int, dict[str, str], Any]]
+
+
+class Rewrite:
+    """An ASGI wrapper applying ``edit(method, path, status, headers, body)``."""
+
+    def __init__(self, app: ASGIApp, edit: Edit) -> None:
+        self.app, self.edit = app, edit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
+            await self.app(scope, receive, send)
+            return
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def keep(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            else:
+                chunks.append(message.get("body", b""))
+        await self.app(scope, receive, keep)
+        headers = {k.decode(): v.decode() for k, v in start.get("headers", [])}
+        raw = b"".join(chunks)
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = raw.decode("latin-1")
+        status, headers, body = self.edit(scope["method"], scope["path"], start["status"],
+                                          headers, body)
+        content = body.encode("latin-1") if isinstance(body, str) else \
+            json.dumps(body).encode()
+        headers["content-length"] = str(len(content))
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(k.encode(), v.encode()) for k, v in headers.items()]})
+        await send({"type": "http.response.body", "body": content})
+
+
+def rewritten(edit: Edit, config: Config | None = None, *, manual_clock: bool = False,
+              **settings: Any) -> Emulator:
+    """An emulator whose app is wrapped by ``edit`` (``emulator.app`` is replaced)."""
+    emulator = Emulator(config or Config(limits=False, **settings), manual_clock=manual_clock)
+    emulator.app = Rewrite(emulator.app, edit)  # type: ignore[assignment]
+    return emulator
+
+
+def undocumented_status_value(method: str, path: str, status: int,
+                              headers: dict[str, str], body: Any
+                              ) -> tuple[int, dict[str, str], Any]:
+    """``completed`` becomes ``done``: a status value the contract does not list."""
+    if isinstance(body, dict) and body.get("status") == "completed":
+        body = {**body, "status": "done"}
+    return status, headers, body
+
+
+def rejects_with_422(method: str, path: str, status: int, headers: dict[str, str],
+                     body: Any) -> tuple[int, dict[str, str], Any]:
+    """Validation errors answered 422 instead of the documented 400."""
+    return (422 if status == 400 else status), headers, body
+
+
+def forbids_instead_of_401(method: str, path: str, status: int, headers: dict[str, str],
+                           body: Any) -> tuple[int, dict[str, str], Any]:
+    return (403 if status == 401 else status), headers, body
+
+
+def extra_output(method: str, path: str, status: int, headers: dict[str, str],
+                 body: Any) -> tuple[int, dict[str, str], Any]:
+    """One output too many on completed predictions (schema-valid, count wrong)."""
+    if isinstance(body, dict) and isinstance(body.get("output"), list):
+        body = {**body, "output": [*body["output"], body["output"][0]]}
+    return status, headers, body
+
+
+def no_retry_after(method: str, path: str, status: int, headers: dict[str, str],
+                   body: Any) -> tuple[int, dict[str, str], Any]:
+    return status, {k: v for k, v in headers.items() if k != "retry-after"}, body
+
+
+def plain_text_500(method: str, path: str, status: int, headers: dict[str, str],
+                   body: Any) -> tuple[int, dict[str, str], Any]:
+    """Every accepted run crashes: 500 with a text/plain body."""
+    if method == "POST" and status == 200 and isinstance(body, dict):
+        return 500, {"content-type": "text/plain"}, "Internal Server Error"
+    return status, headers, body
+
+
+def charges_failures(emulator: Emulator) -> Emulator:
+    """The ledger charges failed predictions too."""
+    engine = emulator.engine
+    original = engine._close
+
+    def close(account: Any, prediction: Any) -> None:
+        if not prediction.settled and prediction.outcome != "completed":
+            account.balance.reserved -= prediction.cost
+            account.balance.charge(0)
+            account.balance.on_demand -= prediction.cost
+        original(account, prediction)
+
+    engine._close = close  # type: ignore[method-assign]
+    return emulator
+
+
+def shows_everyones_predictions(emulator: Emulator) -> Emulator:
+    """Any key can read any prediction."""
+    engine = emulator.engine
+    original = engine.status
+
+    def status(key: str, prediction_id: str) -> Any:
+        prediction = engine.predictions.get(prediction_id)
+        return original(prediction.key if prediction else key, prediction_id)
+
+    engine.status = status  # type: ignore[method-assign]
+    return emulator
+
+
+def reuses_ids(emulator: Emulator) -> Emulator:
+    emulator.engine._new_id = lambda: "0b0b0b0b-0000-4000-8000-000000000000"  # type: ignore[method-assign]
+    return emulator
