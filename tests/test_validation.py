@@ -106,3 +106,17 @@ def test_any_json_is_accepted_or_rejected_with_400(model: str, inputs: dict[str,
         assert error.status == 400 and error.message
     else:
         assert run.spec.name == model
+
+
+@given(model=st.sampled_from([s.name for s in catalog.MODELS]),
+       inputs=st.dictionaries(st.sampled_from(["seed", "num_images", "num_samples", "mode",
+                                                "image", "prompt", "aspect_ratio",
+                                                "resolution", "duration", "model_image",
+                                                "garment_image", "product_image",
+                                                "face_image", "mask_image"]),
+                              json_values, max_size=6))
+def test_fast_and_reference_validators_agree(model: str, inputs: dict[str, Any]) -> None:
+    from fashn_mock.validation import fast_validator_for, validator_for
+
+    inputs = json.loads(json.dumps(inputs))
+    assert fast_validator_for(model).is_valid(inputs) == validator_for(model).is_valid(inputs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -43,10 +44,16 @@ def shorten(value: Any) -> Any:
     return value
 
 
+Builder = Callable[[int], JournalEntry]
+"""Builds an entry, given its sequence number, when the journal is first read."""
+
+
 class Journal:
+    """Bounded; recording is cheap (entries may be built lazily, on first read)."""
+
     def __init__(self, capacity: int = 1000) -> None:
         self.capacity = capacity
-        self._entries: deque[JournalEntry] = deque(maxlen=capacity)
+        self._entries: deque[JournalEntry | tuple[int, Builder]] = deque(maxlen=capacity)
         self._seq = 0
         self._lock = threading.Lock()
 
@@ -57,13 +64,27 @@ class Journal:
             self._entries.append(entry)
         return entry
 
+    def record_lazy(self, build: Builder) -> None:
+        """Record an exchange whose entry is built only if somebody reads it."""
+        with self._lock:
+            self._seq += 1
+            self._entries.append((self._seq, build))
+
+    def _snapshot(self) -> list[JournalEntry]:
+        """Every entry, building pending ones (call with the lock held)."""
+        built = [item if isinstance(item, JournalEntry) else item[1](item[0])
+                 for item in self._entries]
+        self._entries.clear()
+        self._entries.extend(built)
+        return built
+
     def entries(self, *, key: str | None = None, method: str | None = None,
                 path: str | None = None, status: int | None = None,
                 since: float | None = None, prediction_id: str | None = None,
                 limit: int | None = None) -> list[JournalEntry]:
         """Entries oldest first, filtered; ``path`` matches as a prefix."""
         with self._lock:
-            snapshot = list(self._entries)
+            snapshot = self._snapshot()
         found = [e for e in snapshot
                  if (key is None or e.key == key)
                  and (method is None or e.method == method.upper())
@@ -75,7 +96,7 @@ class Journal:
 
     def forget(self, key: str | None = None) -> None:
         with self._lock:
-            kept = [e for e in self._entries if key is not None and e.key != key]
+            kept = [e for e in self._snapshot() if key is not None and e.key != key]
             self._entries.clear()
             self._entries.extend(kept)
 

@@ -26,8 +26,14 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def base_url(request: Request, public_url: str | None) -> str:
-    """Where clients reach this emulator, for absolute output URLs."""
-    return (public_url or str(request.base_url)).rstrip("/")
+    """Where clients reach this emulator, for absolute output URLs: the Host the
+    request was sent to (cheaper than building ``request.base_url``)."""
+    if public_url:
+        return public_url.rstrip("/")
+    host = request.headers.get("host")
+    if not host:
+        return str(request.base_url).rstrip("/")
+    return f"{request.scope['scheme']}://{host}{request.scope.get('root_path', '')}".rstrip("/")
 
 
 def api_error_response(request: Request, exc: Exception) -> Response:

@@ -1,8 +1,15 @@
-"""ASGI middleware that records every /v1 exchange in the engine's journal."""
+"""ASGI middleware that records every /v1 exchange in the engine's journal.
+
+Recording is on the hot path, so it only keeps raw bytes and header lists;
+parsing (JSON bodies, headers, strict-mode contract checks) happens when the
+journal is first read.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -16,6 +23,23 @@ BODY_CAP = 64 * 1024
 RESPONSE_CAP = 4096
 RECORDED_HEADERS = ("retry-after", "x-ratelimit-limit", "x-ratelimit-remaining",
                     "x-ratelimit-reset", "x-fashn-credits-used")
+RawHeaders = list[tuple[bytes, bytes]]
+
+
+@dataclass
+class Exchange:
+    """One request and its response, as raw as they came."""
+
+    at: float
+    method: str
+    path: str
+    query_string: bytes
+    headers: RawHeaders
+    body: bytearray
+    body_size: int = 0
+    status: int = 0
+    response_headers: RawHeaders | None = None
+    response_body: bytearray | None = None
 
 
 class JournalMiddleware:
@@ -28,35 +52,35 @@ class JournalMiddleware:
         if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
             await self.app(scope, receive, send)
             return
-        at = self.engine.clock.now()
-        request_body, response_body = bytearray(), bytearray()
-        response: dict[str, Any] = {"status": 0, "headers": {}}
-        seen = [0]
+        exchange = Exchange(self.engine.clock.now(), scope["method"], scope["path"],
+                            scope.get("query_string", b""), scope.get("headers", []),
+                            bytearray(), response_body=bytearray())
+        recorded = False
+
+        def record() -> None:
+            nonlocal recorded
+            if not recorded:
+                recorded = True
+                self.engine.journal.record_lazy(
+                    functools.partial(build_entry, exchange, self.engine.config.strict))
 
         async def receive_and_keep() -> Message:
             message = await receive()
             if message["type"] == "http.request":
                 chunk = message.get("body", b"")
-                seen[0] += len(chunk)
-                request_body.extend(chunk[: max(0, BODY_CAP - len(request_body))])
+                exchange.body_size += len(chunk)
+                if len(exchange.body) < BODY_CAP:
+                    exchange.body += chunk[: BODY_CAP - len(exchange.body)]
             return message
-
-        recorded = [False]
-
-        def record() -> None:
-            if not recorded[0]:
-                recorded[0] = True
-                self.engine.journal.record(self._entry(
-                    scope, at, bytes(request_body), seen[0], response, bytes(response_body)))
 
         async def send_and_keep(message: Message) -> None:
             if message["type"] == "http.response.start":
-                response["status"] = message["status"]
-                response["headers"] = {k.decode("latin-1").lower(): v.decode("latin-1")
-                                       for k, v in message.get("headers", [])}
+                exchange.status = message["status"]
+                exchange.response_headers = list(message.get("headers", []))
             elif message["type"] == "http.response.body":
-                chunk = message.get("body", b"")
-                response_body.extend(chunk[: max(0, RESPONSE_CAP - len(response_body))])
+                kept = exchange.response_body
+                if kept is not None and len(kept) < RESPONSE_CAP:
+                    kept += message.get("body", b"")[: RESPONSE_CAP - len(kept)]
                 if not message.get("more_body", False):
                     record()  # before the client can see the response
             await send(message)
@@ -66,43 +90,43 @@ class JournalMiddleware:
         finally:
             record()
 
-    def _entry(self, scope: Scope, at: float, body: bytes, size: int,
-               response: dict[str, Any], response_body: bytes) -> JournalEntry:
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
-                   for k, v in scope.get("headers", [])}
-        path: str = scope["path"]
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"),
-                               keep_blank_values=True))
-        answer = _json(response_body) if response_body else None
-        prediction_id = None
-        if path.startswith("/v1/status/"):
-            prediction_id = path.removeprefix("/v1/status/")
-        elif isinstance(answer, dict) and isinstance(answer.get("id"), str):
-            prediction_id = answer["id"]
-        error = answer.get("error") if isinstance(answer, dict) and response["status"] >= 400 \
-            else None
-        violations = self._violations(scope["method"], path, query, body, size, headers) \
-            if self.engine.config.strict else []
-        return JournalEntry(
-            seq=0, at=at, method=scope["method"], path=path, query=query,
-            key=_bearer(headers.get("authorization")), body=_recorded(body, size),
-            violations=violations,
-            status=response["status"],
-            response_headers={k: v for k, v in response["headers"].items()
-                              if k in RECORDED_HEADERS},
-            prediction_id=prediction_id, error=error if isinstance(error, str) else None)
+
+def build_entry(exchange: Exchange, strict: bool, seq: int) -> JournalEntry:
+    """The journal entry of one exchange (run when the journal is read)."""
+    headers = _decode(exchange.headers)
+    query = dict(parse_qsl(exchange.query_string.decode("latin-1"), keep_blank_values=True))
+    complete = exchange.body_size == len(exchange.body)
+    answer = _json(bytes(exchange.response_body)) if exchange.response_body else None
+    prediction_id = None
+    if exchange.path.startswith("/v1/status/"):
+        prediction_id = exchange.path.removeprefix("/v1/status/")
+    elif isinstance(answer, dict) and isinstance(answer.get("id"), str):
+        prediction_id = answer["id"]
+    error = answer.get("error") if isinstance(answer, dict) and exchange.status >= 400 \
+        else None
+    violations = _violations(exchange, query, headers, complete) if strict else []
+    return JournalEntry(
+        seq=seq, at=exchange.at, method=exchange.method, path=exchange.path, query=query,
+        key=_bearer(headers.get("authorization")), body=_recorded(exchange, complete),
+        status=exchange.status,
+        response_headers={k: v for k, v in _decode(exchange.response_headers or []).items()
+                          if k in RECORDED_HEADERS},
+        prediction_id=prediction_id, error=error if isinstance(error, str) else None,
+        violations=violations)
 
 
-    @staticmethod
-    def _violations(method: str, path: str, query: dict[str, str], body: bytes, size: int,
-                    headers: dict[str, str]) -> list[dict[str, Any]]:
-        """How the request departs from the contract (``--strict``)."""
-        from fashn_mock.contract.strict import NO_BODY, check_request
+def _violations(exchange: Exchange, query: dict[str, str], headers: dict[str, str],
+                complete: bool) -> list[dict[str, Any]]:
+    """How the request departs from the contract (``--strict``)."""
+    from fashn_mock.contract.strict import NO_BODY, check_request
 
-        parsed: Any = NO_BODY
-        if body and size == len(body):
-            parsed = _json(body)
-        return [v.as_json() for v in check_request(method, path, query, parsed, headers)]
+    body: Any = _json(bytes(exchange.body)) if exchange.body and complete else NO_BODY
+    return [v.as_json() for v in check_request(exchange.method, exchange.path, query, body,
+                                               headers)]
+
+
+def _decode(raw: RawHeaders) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in raw}
 
 
 def _bearer(header: str | None) -> str | None:
@@ -119,10 +143,11 @@ def _json(raw: bytes) -> Any:
         return None
 
 
-def _recorded(body: bytes, size: int) -> Any:
-    if not body:
+def _recorded(exchange: Exchange, complete: bool) -> Any:
+    if not exchange.body:
         return None
-    if size > len(body):
-        return f"<{size} bytes, not recorded>"
-    parsed = _json(body)
-    return shorten(parsed) if parsed is not None else shorten(body.decode("utf-8", "replace"))
+    if not complete:
+        return f"<{exchange.body_size} bytes, not recorded>"
+    parsed = _json(bytes(exchange.body))
+    return shorten(parsed) if parsed is not None \
+        else shorten(bytes(exchange.body).decode("utf-8", "replace"))
