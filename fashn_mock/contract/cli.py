@@ -13,7 +13,6 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict
 
 from fashn_mock.contract.target import DEFAULT_KEY_ENV, OTHER_KEY_ENV
 
@@ -81,7 +80,7 @@ def main(args: argparse.Namespace) -> int:
                           seed=args.seed, suites=args.suites or SUITES, models=args.models)
         report = run_contract(target, options, progress=_progress)
     if args.json:
-        print(json.dumps(asdict(report), indent=2, default=str))
+        print(json.dumps(report.as_json(), indent=2))
     else:
         print(report.render(), end="")
     return 0 if report.ok else 1

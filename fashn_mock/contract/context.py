@@ -25,6 +25,8 @@ class Context:
     """Deterministic boundary cases per operation (per model); None = all."""
     seed: int | None = None
     """Hypothesis seed; None = derandomized (the same cases every run)."""
+    max_sleep: float = 1.0
+    """Longest real-time pause of a "let time pass" step (targets without /_mock)."""
     created: list[str] = field(default_factory=list)
     """Ids of every prediction the run created, to wait for before the final balance."""
 

@@ -307,7 +307,7 @@ def lifecycle_machine(ctx: Context, suite: SuiteResult, *, settle_timeout: float
                 sender.pause(seconds)
                 self.run.history.append(f"advance clock {seconds:g} s")
             else:
-                time.sleep(min(seconds, 1.0))
+                time.sleep(min(seconds, ctx.max_sleep))
 
         @rule()
         def read_balance(self) -> None:
@@ -363,7 +363,7 @@ def lifecycle_machine(ctx: Context, suite: SuiteResult, *, settle_timeout: float
                 for tracked in waiting:
                     self.poll(tracked)
                 if not target.clock_control and any(t.terminal is None for t in waiting):
-                    time.sleep(2.0)
+                    time.sleep(2 * ctx.max_sleep)
 
     return Lifecycle
 

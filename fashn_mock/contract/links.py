@@ -2,8 +2,8 @@
 
 ``POST /v1/run`` → ``GetStatus`` → ``PollAgain``: the ids a run returns are fed to
 the status endpoint, and every response is checked. Each run creates a
-prediction, so against a real API every run is paid from the budget (at its
-catalog price) and its images are made unloadable.
+prediction, so against a real API the suite needs ``--budget``, and its runs are
+sent with unloadable images: they fail at load time, which is free.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.core.transport import Response
 from schemathesis.generation.stateful import run_state_machine_as_test
 
-from fashn_mock.contract.budget import cost, make_free, max_cost, spec_and_inputs
+from fashn_mock.contract.budget import make_free, spec_and_inputs, worst_case
 from fashn_mock.contract.context import Context
 from fashn_mock.contract.document import load
 from fashn_mock.contract.fuzz import CHECK_NAMES, CHECKS, SCHEMATHESIS_CONFIG, safe_webhook
@@ -71,9 +71,8 @@ def _bind(base: type[Any], ctx: Context, suite: SuiteResult) -> type[Any]:
                 if next(runs) % 2:  # every other chain can complete, not only fail
                     case.body = with_loadable_images(case.body)
                 return
-            case.body = make_free(case.body)
-            found = spec_and_inputs(case.body)
-            price = cost(case.body) or (max_cost(found[0].name) if found else 0)
+            case.body = make_free(case.body)  # fails at load time: free (DOCS)
+            price = worst_case(case.body)
             if not ctx.budget.reserve(price):
                 suite.skipped["chain step over budget"] += 1
                 hypothesis.reject()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import shlex
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import httpx
 
@@ -110,6 +111,15 @@ class Report:
     @property
     def failures(self) -> list[Failure]:
         return [failure for suite in self.suites for failure in suite.failures]
+
+    def as_json(self) -> dict[str, Any]:
+        suites = []
+        for suite in self.suites:
+            fields = {k: v for k, v in vars(suite).items() if k not in ("skipped", "failures")}
+            suites.append({**fields, "ok": suite.ok, "skipped": dict(suite.skipped),
+                           "failures": [asdict(f) for f in suite.failures]})
+        return {"target": self.target, "budget": self.budget, "ok": self.ok,
+                "notes": self.notes, "suites": suites}
 
     def render(self) -> str:
         lines = [f"fashn-mock contract: {self.target}", f"budget: {self.budget}"]

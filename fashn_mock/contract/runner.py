@@ -33,6 +33,9 @@ class Options:
     models: Sequence[str] | None = None
     settle_timeout: float = 300.0
     max_wait: float = 90.0
+    """Longest Retry-After waited out before giving up on a request."""
+    max_sleep: float = 1.0
+    """Longest real-time pause of one lifecycle "let time pass" step."""
 
 
 def run_contract(target: Target, options: Options | None = None,
@@ -73,7 +76,7 @@ def _context(sender: Sender, options: Options) -> Context:
         coverage = None if emulator else 8
     examples = options.examples if options.examples is not None else (10 if emulator else 3)
     return Context(sender, Budget(limit), examples=examples, coverage=coverage,
-                   seed=options.seed)
+                   seed=options.seed, max_sleep=options.max_sleep)
 
 
 def _run_one(name: str, ctx: Context, options: Options) -> SuiteResult:

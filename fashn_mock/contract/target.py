@@ -143,7 +143,13 @@ class Sender:
         retry = self.retry_429 if retry_429 is None else retry_429
         while True:
             started = time.perf_counter()
-            response = self.client.request(method, url, headers=merged, **kwargs)
+            request = self.client.build_request(method, url, headers=merged, **kwargs)
+            try:
+                response = self.client.send(request)
+            except httpx.TransportError:
+                raise
+            except Exception as exc:  # an in-process app raising: a 500 over a socket
+                response = crashed(request, exc)
             try:
                 response.elapsed  # noqa: B018 - in-process responses may lack it
             except RuntimeError:
@@ -164,6 +170,13 @@ class Sender:
         else:
             time.sleep(seconds)
             self.waited += seconds
+
+
+def crashed(request: httpx.Request, exc: Exception) -> httpx.Response:
+    """What a client on a socket would get from an app that raised: a bare 500."""
+    text = f"fashn-mock contract: the app raised in-process: {type(exc).__name__}: {exc}"
+    return httpx.Response(500, text=text, request=request,
+                          headers={"content-type": "text/plain"})
 
 
 def _is_rate_limit(response: httpx.Response) -> bool:

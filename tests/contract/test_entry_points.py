@@ -1,0 +1,46 @@
+"""The suites run from the pytest entry files in ``contracts/`` and from a built wheel
+(not only from a checkout): the wheel ships the contract file and the suite code."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_contracts_directory_runs_with_pytest(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess(
+        str(ROOT / "contracts"), "-p", "no:cacheprovider", "--contract-suite", "probes",
+        "--rootdir", str(ROOT))
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed") == 2 and outcomes.get("skipped") == 3, result.stdout.str()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("hatchling") is None,
+                    reason="building the wheel offline needs hatchling installed")
+def test_the_installed_wheel_runs_the_suites(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps",
+                    "--no-build-isolation", "-q", "-w", str(tmp_path)],
+                   check=True, capture_output=True, timeout=300)
+    [wheel] = tmp_path.glob("fashn_mock-*.whl")
+    installed = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        assert "fashn_mock/openapi.yaml" in archive.namelist()
+        archive.extractall(installed)
+    script = ("import fashn_mock, sys\n"
+              "from fashn_mock.contract.document import shipped_text\n"
+              f"assert fashn_mock.__file__.startswith({str(installed)!r})\n"
+              "assert shipped_text().startswith('openapi: 3.1.0')\n"
+              "from fashn_mock.cli import main\n"
+              "sys.exit(main(['contract', '--suite', 'probes']))\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, text=True,
+                          capture_output=True, timeout=300,
+                          env={"PYTHONPATH": str(installed), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "[ok] probes" in done.stdout
