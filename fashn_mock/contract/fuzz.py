@@ -15,7 +15,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import hypothesis
-import jsonschema_rs
 import schemathesis
 import schemathesis.specs.openapi.checks as openapi_checks
 from hypothesis import HealthCheck, Phase, given
@@ -33,6 +32,7 @@ from fashn_mock.contract.components import component_name
 from fashn_mock.contract.context import SAFE_WEBHOOK, Context
 from fashn_mock.contract.document import load
 from fashn_mock.contract.report import SuiteResult
+from fashn_mock.validation import is_webhook_url
 
 Doc = dict[str, Any]
 CHECKS = [not_a_server_error, openapi_checks.status_code_conformance,
@@ -54,8 +54,6 @@ SCHEMATHESIS_CONFIG: Doc = {
             "positive_data_acceptance": {"expected-statuses": ["200", "404"]}}},
     ],
 }
-WEBHOOK = jsonschema_rs.validator_for({"type": "string", "format": "uri"},
-                                      validate_formats=True)
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 MAX_FAILURES = 60
 
@@ -191,7 +189,5 @@ def _plan(ctx: Context, suite: SuiteResult, case: Case[Any], mode: GenerationMod
 def safe_webhook(case: Case[Any]) -> None:
     """Point valid generated webhook URLs at a host that never resolves."""
     query = case.query
-    if isinstance(query, dict) and isinstance(query.get("webhook_url"), str) \
-            and WEBHOOK.is_valid(query["webhook_url"]) \
-            and query["webhook_url"].lower().startswith(("http://", "https://")):
+    if isinstance(query, dict) and is_webhook_url(query.get("webhook_url")):
         query["webhook_url"] = SAFE_WEBHOOK

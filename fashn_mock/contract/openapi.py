@@ -23,10 +23,9 @@ from fashn_mock.contract.components import (
     ref,
     schemas,
 )
+from fashn_mock.validation import WEBHOOK_URL_SCHEMA
 
 Doc = dict[str, Any]
-WEBHOOK_PATTERN = "^https?://"
-"""The emulator (like the SDK docs) only accepts http(s) webhook URLs."""
 
 __all__ = ["STATUSES", "build", "component_name", "render_yaml"]
 
@@ -73,7 +72,7 @@ def _run() -> Doc:
                        "Poll /v1/status/{id} (see the GetStatus link) or pass webhook_url.",
         "parameters": [{
             "name": "webhook_url", "in": "query", "required": False,
-            "schema": {"type": "string", "format": "uri", "pattern": WEBHOOK_PATTERN},
+            "schema": dict(WEBHOOK_URL_SCHEMA),
             "description": "An http(s) URL POSTed the terminal status payload "
                            "(see `webhooks`); non-2xx answers are retried up to 5 times."}],
         "requestBody": {"required": True, "content": {"application/json": {

@@ -166,4 +166,5 @@ def _budget_text(budget: Budget) -> str:
         return "unlimited (emulated credits)"
     if budget.limit == 0:
         return "0 credits: only free checks (auth, validation, unknown ids, credits)"
-    return f"{budget.limit} credits (each prediction reserves its catalog price first)"
+    return (f"{budget.limit} credits: predictions meant to complete reserve their catalog "
+            "price first; all others carry unloadable images and fail for free")

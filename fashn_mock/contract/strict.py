@@ -21,7 +21,7 @@ from fashn_mock import catalog
 from fashn_mock.catalog import ModelSpec
 from fashn_mock.contract.components import component_name
 from fashn_mock.contract.document import find_operation, operations, validator
-from fashn_mock.validation import URI_CHARACTERS, WEBHOOK_URL
+from fashn_mock.validation import is_webhook_url
 
 NO_BODY: Any = object()
 """Pass as ``body`` when the request had none."""
@@ -81,9 +81,7 @@ def _query_violations(operation: dict[str, Any], query: dict[str, Any]) -> list[
             found.append(Violation("query", name, "not a documented query parameter",
                                    f"documented: {known}"))
             continue
-        if name == "webhook_url" and not (isinstance(value, str)
-                                          and WEBHOOK_URL.fullmatch(value)
-                                          and URI_CHARACTERS.fullmatch(value)):
+        if name == "webhook_url" and not is_webhook_url(value):
             found.append(Violation("query", name, f"{_short(value)} is not an http(s) URI",
                                    describe(parameter["schema"], parameter["description"])))
     return found

@@ -88,7 +88,7 @@ def test_unknown_body_keys_query_parameters_routes_and_auth() -> None:
 
 
 @pytest.mark.parametrize("url", ["ftp://example.com", "https://exa mple.com", "https://Ï",
-                                 "example.com", ""])
+                                 "example.com", "", "HTTPS://example.com", "https://[x"])
 def test_webhook_url_must_be_an_http_uri(url: str) -> None:
     found = check_request("POST", "/v1/run", {"webhook_url": url}, tryon())
     assert fields(found) == ["webhook_url"]

@@ -22,8 +22,8 @@ KNOWN_ISSUES: dict[str, tuple[str, str]] = {}
 """Reported, not yet fixed emulator bugs: description -> (failure check, message text).
 Fixed so far: webhook_url not a URI accepted; OutOfCredits and scripted 429s without
 Retry-After."""
-TIGHT = Config(credits=4, concurrency=3, journal_size=100_000, rates={
-    "run": RateRule(6, 60), "status": RateRule(30, 10), "credits": RateRule(10, 10)})
+TIGHT = Config(credits=4, concurrency=1, journal_size=100_000, rates={
+    "run": RateRule(3, 60), "status": RateRule(30, 10), "credits": RateRule(10, 10)})
 
 
 def known(failure: Failure) -> str | None:
