@@ -40,6 +40,12 @@ def test_schemathesis_reports_broken_responses(edit: broken.Edit, check: str) ->
     assert_reported(run(broken.rewritten(edit, time_scale=0), "schemathesis"), check)
 
 
+def test_schemathesis_reports_a_missing_required_header() -> None:
+    rates = {"run": RateRule(5, 60), "status": RateRule(50, 10), "credits": RateRule(30, 10)}
+    emulator = broken.rewritten(broken.no_retry_after, Config(time_scale=0, rates=rates))
+    assert_reported(run(emulator, "schemathesis"), "Missing required response headers")
+
+
 def test_schemathesis_reports_accepted_negative_data(monkeypatch: pytest.MonkeyPatch) -> None:
     def lenient(body: Any) -> RunRequest:
         try:
