@@ -6,12 +6,13 @@ and scripts steer the emulator the same way over HTTP or in Python.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 from collections.abc import Callable
 from contextlib import ExitStack
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from starlette.applications import Starlette
@@ -26,6 +27,9 @@ from fashn_mock.engine.ledger import Balance
 from fashn_mock.environment import environment
 from fashn_mock.server import BackgroundServer
 from fashn_mock.transport import async_httpx_client, httpx_client
+
+if TYPE_CHECKING:
+    from fashn_mock.contract.behaviour import BehaviourReport
 
 F = TypeVar("F", bound=Callable[..., Any])
 IN_PROCESS_URL = "http://fashn-mock.local"
@@ -42,7 +46,7 @@ class Emulator:
     def __init__(self, config: Config | None = None, *, clock: Clock | None = None,
                  manual_clock: bool = False, api_key: str = "fa-fashn-mock",
                  **settings: Any) -> None:
-        self.config = config or Config(**settings)
+        self.config = dataclasses.replace(config, **settings) if config else Config(**settings)
         self.clock = clock or (Clock.manual() if manual_clock else Clock())
         self.engine = Engine(self.config, self.clock)
         self.app: Starlette = create_app(self.engine)
@@ -157,6 +161,15 @@ class Emulator:
     def violations(self, key: str | None = None) -> list[dict[str, Any]]:
         """Contract violations of recorded requests (with ``strict=True``)."""
         return [v for entry in self.engine.journal.entries(key=key) for v in entry.violations]
+
+    def behaviour(self, key: str | None = None, *,
+                  min_poll_interval: float = 1.0) -> BehaviourReport:
+        """How politely the client behaved: fast polling, early 429 retries,
+        re-polling finished predictions, missing Authorization."""
+        from fashn_mock.contract.behaviour import analyse
+
+        return analyse(self.engine.journal.entries(key=key),
+                       min_poll_interval=min_poll_interval)
 
     def balance(self, key: str) -> Balance:
         return self.engine.balance(key)

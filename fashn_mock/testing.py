@@ -8,7 +8,7 @@ current test uses, so a fresh, isolated emulator per test costs no new socket.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -17,6 +17,9 @@ from fashn_mock.emulator import Emulator
 from fashn_mock.engine.faults import FaultRule
 from fashn_mock.engine.journal import JournalEntry
 from fashn_mock.engine.ledger import Balance
+
+if TYPE_CHECKING:
+    from fashn_mock.contract.behaviour import BehaviourReport
 
 
 class SwitchableApp:
@@ -115,6 +118,10 @@ class FashnMock:
     def violations(self) -> list[dict[str, Any]]:
         """Contract violations of this test's requests (``--strict``/strict mode)."""
         return [v for entry in self.requests for v in entry.violations]
+
+    def behaviour(self, min_poll_interval: float = 1.0) -> BehaviourReport:
+        """This test's client-behaviour report (``.ok``, ``.findings``, ``.render()``)."""
+        return self.emulator.behaviour(self.api_key, min_poll_interval=min_poll_interval)
 
     @property
     def credits(self) -> Balance:

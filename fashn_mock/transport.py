@@ -1,5 +1,7 @@
 """httpx transports that call the emulator's ASGI app in-process, without a socket.
 
+As over a socket, an exception inside the app reaches the client as a 500.
+
 ``httpx.ASGITransport`` is async-only; ``InProcessTransport`` gives sync clients
 (such as ``fashn.Fashn(http_client=...)``) the same, by running the app on an
 event loop in a helper thread (an anyio blocking portal).
@@ -17,7 +19,7 @@ from starlette.types import ASGIApp
 
 class InProcessTransport(httpx.BaseTransport):
     def __init__(self, app: ASGIApp) -> None:
-        self._asgi = httpx.ASGITransport(app=app)
+        self._asgi = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         self._stack: contextlib.ExitStack | None = None
         self._portal: BlockingPortal | None = None
         self._lock = threading.Lock()
@@ -39,7 +41,9 @@ class InProcessTransport(httpx.BaseTransport):
             return response.status_code, response.headers, await response.aread()
 
         status, headers, content = self._get_portal().call(call)
-        return httpx.Response(status, headers=headers, content=content, request=request)
+        # a stream (not ``content=``) so the response gets ``.elapsed`` as over a socket
+        return httpx.Response(status, headers=headers, stream=httpx.ByteStream(content),
+                              request=request)
 
     def close(self) -> None:
         with self._lock:
@@ -58,5 +62,6 @@ def httpx_client(app: ASGIApp, base_url: str = "http://fashn-mock.local",
 def async_httpx_client(app: ASGIApp, base_url: str = "http://fashn-mock.local",
                        **kwargs: object) -> httpx.AsyncClient:
     """An async httpx client bound to ``app`` in-process."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url,
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url=base_url,
                              **kwargs)  # type: ignore[arg-type]

@@ -26,6 +26,8 @@ class JournalEntry:
     status: int = 0
     response_headers: dict[str, str] = field(default_factory=dict)
     prediction_id: str | None = None
+    prediction_status: str | None = None
+    """The status a ``/v1/status`` answer reported."""
     error: str | None = None
     violations: list[dict[str, Any]] = field(default_factory=list)
 

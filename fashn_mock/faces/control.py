@@ -116,6 +116,17 @@ def routes(engine: Engine) -> list[Route]:
             for e in engine.journal.entries(key=request.query_params.get("key"))
             if e.violations]}
 
+    async def behaviour(request: Request) -> Any:
+        from fashn_mock.contract.behaviour import analyse
+
+        query = request.query_params
+        try:
+            interval = float(query.get("min_poll_interval", "1"))
+        except ValueError:
+            raise bad_request("min_poll_interval: expected seconds") from None
+        entries = engine.journal.entries(key=query.get("key"))
+        return analyse(entries, min_poll_interval=interval).as_json()
+
     async def faults(request: Request) -> Any:
         if request.method == "DELETE":
             engine.faults.forget()
@@ -151,6 +162,7 @@ def routes(engine: Engine) -> list[Route]:
         ("/journal", journal, ["GET", "DELETE"]),
         ("/faults", faults, ["GET", "POST", "DELETE"]),
         ("/violations", violations, ["GET"]),
+        ("/behaviour", behaviour, ["GET"]),
         ("/chaos", chaos, ["PUT"]),
         ("/config", effective_config, ["GET"]),
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -24,6 +25,7 @@ RESPONSE_CAP = 4096
 RECORDED_HEADERS = ("retry-after", "x-ratelimit-limit", "x-ratelimit-remaining",
                     "x-ratelimit-reset", "x-fashn-credits-used")
 RawHeaders = list[tuple[bytes, bytes]]
+STATUS_FIELD = re.compile(rb'"status":\s*"([a-z_]+)"')
 
 
 @dataclass
@@ -97,9 +99,13 @@ def build_entry(exchange: Exchange, strict: bool, seq: int) -> JournalEntry:
     query = dict(parse_qsl(exchange.query_string.decode("latin-1"), keep_blank_values=True))
     complete = exchange.body_size == len(exchange.body)
     answer = _json(bytes(exchange.response_body)) if exchange.response_body else None
-    prediction_id = None
+    prediction_id = prediction_status = None
     if exchange.path.startswith("/v1/status/"):
         prediction_id = exchange.path.removeprefix("/v1/status/")
+        # the body may be cut (base64 outputs): read the status field from the prefix
+        found = STATUS_FIELD.search(bytes(exchange.response_body or b""))
+        prediction_status = found.group(1).decode() if found and exchange.status == 200 \
+            else None
     elif isinstance(answer, dict) and isinstance(answer.get("id"), str):
         prediction_id = answer["id"]
     error = answer.get("error") if isinstance(answer, dict) and exchange.status >= 400 \
@@ -111,7 +117,8 @@ def build_entry(exchange: Exchange, strict: bool, seq: int) -> JournalEntry:
         status=exchange.status,
         response_headers={k: v for k, v in _decode(exchange.response_headers or []).items()
                           if k in RECORDED_HEADERS},
-        prediction_id=prediction_id, error=error if isinstance(error, str) else None,
+        prediction_id=prediction_id, prediction_status=prediction_status,
+        error=error if isinstance(error, str) else None,
         violations=violations)
 
 

@@ -105,3 +105,17 @@ def test_strict_mode_records_violations() -> None:
     fields = [v["field"] for v in found["violations"][0]["violations"]]
     assert "inputs.num_samples" in fields
     assert [v["field"] for v in emulator.violations()] == fields
+
+
+def test_behaviour_report_flags_impolite_clients(emulator: Emulator,
+                                                 client: httpx.Client) -> None:
+    prediction_id = client.post("/v1/run", json=tryon(model_image="bad")).json()["id"]
+    emulator.advance(30)
+    for _ in range(4):  # polls a failed prediction again and again, with no pause
+        assert client.get(f"/v1/status/{prediction_id}").json()["status"] == "failed"
+    assert emulator.journal(path="/v1/status")[0].prediction_status == "failed"
+    report = client.get("/_mock/behaviour", params={"key": "test-key"}).json()
+    kinds = {finding["kind"] for finding in report["findings"]}
+    assert {"fast-polling", "terminal-polling"} <= kinds, report
+    assert not emulator.behaviour("test-key").ok
+    assert client.get("/_mock/behaviour", params={"min_poll_interval": "x"}).status_code == 400
