@@ -26,6 +26,7 @@ from fashn_mock.engine.journal import Journal
 from fashn_mock.engine.ledger import UNLIMITED, Balance
 from fashn_mock.engine.limits import RateDecision, RateWindows
 from fashn_mock.engine.outputs import output_file, output_list
+from fashn_mock.engine.playback import Playback, PlaybackSource
 from fashn_mock.engine.prediction import TERMINAL, Prediction, Status, schedule
 from fashn_mock.errors import HTTP_ERRORS, named, not_found, unauthorized
 from fashn_mock.media import MediaStore
@@ -78,6 +79,8 @@ class Engine(ControlMixin):
         """Downloads URL inputs when ``--fetch-inputs`` is on, else None."""
         self.media = MediaStore(self.config.media_cache_bytes, fetcher=self.fetcher)
         self.journal = Journal(self.config.journal_size)
+        self.playback: PlaybackSource | None = None
+        """Recorded sessions offered every run first (``fashn_mock.cassettes``)."""
         self._lock = threading.RLock()
         self.reset()
 
@@ -149,7 +152,13 @@ class Engine(ControlMixin):
         A runtime error is chosen, in order, from: ``scripted_error`` (header), a
         marker in the inputs, a scheduled fault rule, the inputs themselves
         (unloadable image, broken rule between fields), the chaos failure rate.
+        With ``playback`` set, a matching recording is played back instead.
         """
+        if self.playback is not None:
+            query = {"webhook_url": webhook_url} if webhook_url is not None else {}
+            playback = self.playback.match(key, run, query)
+            if playback is not None:
+                return self._submit_playback(key, run, playback, webhook_url)
         spec = run.spec
         requested = scripted_error or faults.marker_in(run.inputs)
         if requested is not None:
@@ -166,10 +175,7 @@ class Engine(ControlMixin):
                 requested = rule.error if rule else None
             if requested in HTTP_ERRORS:
                 raise faults.http_error(requested)
-            self._check_slots(account, now)
-            if not account.balance.reserve(cost):
-                raise named("OutOfCredits", f"Out of credits: this request costs {cost}, "
-                            f"{account.balance.available} available")
+            self._reserve(account, now, cost)
             failure = self._failure(run, requested, loaded.error, loaded.sizes)
             low, high = spec.seconds(run.inputs)
             factor = self.faults.jitter_factor()
@@ -192,6 +198,32 @@ class Engine(ControlMixin):
             self._settle(account, now)
             return prediction
 
+    def _submit_playback(self, key: str, run: RunRequest, playback: Playback,
+                         webhook_url: str | None) -> Prediction:
+        """Admit a request answered by a recording: the books as usual, the rest replayed."""
+        spec = run.spec
+        cost = spec.credits(run.inputs) if playback.cost is None else playback.cost
+        with self._lock:
+            now = self.clock.now()
+            self._evict(now)
+            account = self.account(key)
+            self._settle(account, now)
+            self._reserve(account, now, cost)
+            queued_at, processing_at, finished_at = playback.schedule(
+                now, self.config.time_scale)
+            prediction = Prediction(
+                id=self._new_id(), key=key, model=spec.name,
+                inputs_json=run.canonical_inputs(), created_at=now, queued_at=queued_at,
+                processing_at=processing_at, finished_at=finished_at,
+                outcome=playback.outcome, error=playback.error, cost=cost,
+                outputs=playback.outputs, output_format=spec.output_format(run.inputs),
+                size=spec.geometry(run.inputs, {}), seed=int(run.inputs.get("seed", 42)),
+                return_base64=bool(run.inputs.get("return_base64", False)),
+                webhook_url=webhook_url, playback=playback)
+            self._track(account, prediction)
+            self._settle(account, now)
+            return prediction
+
     def status(self, key: str, prediction_id: str) -> StatusView:
         with self._lock:
             now = self.clock.now()
@@ -199,6 +231,11 @@ class Engine(ControlMixin):
             prediction = self.predictions.get(prediction_id)
             if prediction is None or prediction.key not in (key, ANY_KEY):
                 raise not_found()
+            if prediction.playback is not None and prediction.status_at(now) not in TERMINAL:
+                finishes_at = prediction.finished_at
+                prediction.playback.poll(prediction, now)
+                if prediction.finished_at != finishes_at:
+                    self._refile(prediction)
             if prediction.key != ANY_KEY:
                 self._settle(self.account(key), now)
             return StatusView(prediction, prediction.status_at(now), now)
@@ -212,6 +249,8 @@ class Engine(ControlMixin):
     def payload(self, view: StatusView, base_url: str) -> dict[str, Any]:
         """The status body ``{id, status, output, error}`` (DOCS-OAS StatusResponse)."""
         prediction = view.prediction
+        if prediction.playback is not None:
+            return prediction.playback.payload(prediction, view.status, base_url, view.now)
         output = (output_list(prediction, base_url, self.media, view.now)
                   if view.status == "completed" else None)
         error = prediction.error if view.status in TERMINAL else None
@@ -229,6 +268,13 @@ class Engine(ControlMixin):
         return output_file(prediction, name, self.media, now)
 
     # --- internals -----------------------------------------------------------------
+    def _reserve(self, account: Account, now: float, cost: int) -> None:
+        """Take a concurrency slot and reserve ``cost`` credits, or raise the 429."""
+        self._check_slots(account, now)
+        if not account.balance.reserve(cost):
+            raise named("OutOfCredits", f"Out of credits: this request costs {cost}, "
+                        f"{account.balance.available} available")
+
     def _check_slots(self, account: Account, now: float) -> None:
         limit = self.config.concurrency
         if not self.config.limits or account.open < limit:
@@ -263,6 +309,20 @@ class Engine(ControlMixin):
         account.ids[prediction.id] = None
         account.open += 1
         heapq.heappush(account.pending, (prediction.finished_at, self._sequence, prediction))
+        heapq.heappush(self._expiry, (retention.expires_at(prediction), self._sequence,
+                                      prediction.id))
+
+    def _refile(self, prediction: Prediction) -> None:
+        """File again a prediction whose finish moved (poll-driven playback), so the
+        ledger settles it and retention forgets it on time."""
+        account = self.accounts.get(prediction.key)
+        if account is not None:
+            account.pending = [e for e in account.pending if e[2] is not prediction]
+            heapq.heapify(account.pending)
+            self._sequence += 1
+            heapq.heappush(account.pending,
+                           (prediction.finished_at, self._sequence, prediction))
+        self._sequence += 1
         heapq.heappush(self._expiry, (retention.expires_at(prediction), self._sequence,
                                       prediction.id))
 

@@ -41,6 +41,8 @@ def output_file(prediction: Prediction, name: str, media: MediaStore,
                 now: float) -> tuple[bytes, str] | None:
     """The bytes and media type behind ``/cdn/<id>/<name>``, if that output exists
     at ``now``. Base64 outputs are never on the CDN (DOCS: kept in memory only)."""
+    if prediction.playback is not None:
+        return prediction.playback.output_file(prediction, name, now)
     names = prediction.output_names()
     if (name not in names or prediction.return_base64
             or retention.cdn_expired(prediction, now)):

@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from fashn_mock.catalog import RuntimeErrorSpec
 from fashn_mock.catalog.rules import Seconds, Size
+
+if TYPE_CHECKING:
+    from fashn_mock.engine.playback import Playback
 
 Status = Literal["starting", "in_queue", "processing", "completed", "failed", "canceled",
                  "time_out"]
@@ -45,6 +48,8 @@ class Prediction:
     webhook_url: str | None = None
     settled: bool = False
     """True once the ledger has charged (or released) this prediction."""
+    playback: Playback | None = None
+    """The recording this prediction replays (``engine.playback``), if any."""
 
     def status_at(self, now: float) -> Status:
         if now >= self.finished_at:
