@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from fashn_mock.cassettes.cli import add_replay_options, configure_record, replay_source_from
 from fashn_mock.catalog.quotas import DEFAULT_CONCURRENCY, DEFAULT_RATES, RateRule
 from fashn_mock.config import Config
 
@@ -96,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "(env FASHN_MOCK_FETCH_ALLOW_HOSTS, comma-separated)")
     serve.add_argument("--log-level", default=_env("LOG_LEVEL", "info"),
                        choices=["critical", "error", "warning", "info", "debug"])
+    add_replay_options(serve)
+    configure_record(commands.add_parser(
+        "record", help="record real FASHN traffic into a cassette through a local proxy"))
     commands.add_parser("openapi", help="print the OpenAPI contract (YAML)")
     from fashn_mock.contract.cli import configure as configure_contract
 
@@ -125,6 +129,11 @@ def serve(args: argparse.Namespace) -> int:
 
     config = config_from(args)
     emulator = Emulator(config)
+    source = replay_source_from(args)
+    if source is not None:
+        source.attach(emulator)
+        print(f"fashn-mock: replaying {len(source.cassettes)} cassette(s) from {args.replay} "
+              f"by {args.replay_by}", file=sys.stderr, flush=True)
     print(f"fashn-mock: serving the FASHN API on http://{config.host}:{config.port} "
           f"(time-scale {config.time_scale}, seed {config.seed}); "
           f"point clients at it with FASHN_BASE_URL=http://{config.host}:{config.port}",
@@ -139,6 +148,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return serve(args)
+        if args.command == "record":
+            from fashn_mock.cassettes.cli import record
+
+            return record(args)
         if args.command == "openapi":
             from fashn_mock.contract.openapi import render_yaml
 

@@ -48,10 +48,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", action="append", dest="models",
                         help="generate /v1/run data only for this model; repeatable")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    from fashn_mock.cassettes.cli import configure_verify
+
+    configure_verify(parser.add_subparsers(dest="contract_command").add_parser(
+        "verify-cassettes", help="check recorded cassettes against the contract (drift report)"))
 
 
 def main(args: argparse.Namespace) -> int:
     """Run the suites; 0 when every check passed, 1 on failures, 2 on usage errors."""
+    if getattr(args, "contract_command", None) == "verify-cassettes":
+        from fashn_mock.cassettes.cli import verify_main
+
+        return verify_main(args)
     try:
         import hypothesis  # noqa: F401
         import schemathesis  # noqa: F401
