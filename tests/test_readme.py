@@ -28,5 +28,6 @@ def test_pytest_examples(pytester: pytest.Pytester, code: str) -> None:
 
 
 @pytest.mark.parametrize("code", examples("script"))
-def test_script_examples(code: str) -> None:
+def test_script_examples(code: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(README.parent)  # examples use paths relative to the repository
     exec(compile(code, "README.md", "exec"), {"__name__": "readme_example"})
