@@ -134,6 +134,8 @@ class Engine(ControlMixin):
         ``scripted_error`` (the X-Fashn-Mock-Error header) may ask for an HTTP error."""
         if scripted_error is not None and faults.check_name(scripted_error) in HTTP_ERRORS:
             raise faults.http_error(scripted_error)
+        if route not in self.rates.rules:  # limits off: nothing to count (hot path)
+            return None
         with self._lock:
             decision = self.rates.hit(key, route, self.clock.now())
         if decision is not None and not decision.allowed:

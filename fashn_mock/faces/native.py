@@ -25,7 +25,9 @@ def routes(engine: Engine) -> list[Route]:
         """Authenticate and count the request; its rate headers for the response."""
         key = engine.authenticate(request.headers.get("authorization"))
         decision = engine.admit(key, route, request.headers.get(SCRIPTED_ERROR_HEADER))
-        request.state.rate_headers = decision.headers() if decision else {}
+        if decision is None:
+            return key, {}
+        request.state.rate_headers = decision.headers()  # also for later error responses
         return key, dict(request.state.rate_headers)
 
     async def run(request: Request) -> Response:
