@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import base64
 import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import httpx
 from PIL import Image
 
 KEY = "test-key"
@@ -43,3 +51,35 @@ MINIMAL_INPUTS: dict[str, dict[str, Any]] = {
     "packshot": {"product_image": URL},
 }
 """The smallest valid inputs for every catalog model."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def fashn_mock_process(*args: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run ``fashn-mock <args> --port P`` as a real process until it answers HTTP;
+    yields its URL and the process, and stops it afterwards."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "fashn_mock.cli", *args, "--port",
+                                str(port), "--log-level", "warning"],
+                               env={**os.environ, "PYTHONWARNINGS": "ignore"},
+                               stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                httpx.get(f"{url}/nowhere", timeout=0.5)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.02)
+        yield url, process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        process.wait(timeout=10)

@@ -1,47 +1,19 @@
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from fashn_mock.cli import build_parser, config_from, main
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support import fashn_mock_process
 
 
 @pytest.fixture
 def served() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fashn_mock.cli", "serve", "--port", str(port),
-         "--time-scale", "0", "--api-key", "fa-one", "--api-key", "fa-two", "--credits", "5",
-         "--log-level", "warning"],
-        env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                httpx.get(f"{url}/openapi.yaml", timeout=0.5)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.05)
+    with fashn_mock_process("serve", "--time-scale", "0", "--api-key", "fa-one",
+                            "--api-key", "fa-two", "--credits", "5") as (url, _):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_serve_honours_flags(served: str) -> None:

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -20,43 +14,13 @@ from fashn_mock.cassettes.cli import replay_source_from
 from fashn_mock.cli import build_parser
 from tests.cassettes.conftest import AUTH, KEY, TRYON, drive
 from tests.cassettes.example import FOLDER
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def command(*args: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Run ``fashn-mock <args> --port P`` until its /v1/credits route answers."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "fashn_mock.cli", *args, "--port",
-                                str(port), "--log-level", "warning"],
-                               env={**os.environ, "PYTHONWARNINGS": "ignore"},
-                               stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                httpx.get(f"{url}/nowhere", timeout=0.5)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None and time.monotonic() < deadline
-                time.sleep(0.02)
-        yield url, process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-        process.wait(timeout=10)
+from tests.support import fashn_mock_process
 
 
 def test_record_survives_being_killed_mid_session(tmp_path: Path) -> None:
     upstream = Emulator(time_scale=0.02, api_keys=(KEY,))  # real time: tryon takes ~0.1 s
     with BackgroundServer(upstream.app) as server, \
-            command("record", "--upstream", server.url, "--cassettes", str(tmp_path),
+            fashn_mock_process("record", "--upstream", server.url, "--cassettes", str(tmp_path),
                     "--name", "live", "--mode", "all") as (url, process), \
             httpx.Client(base_url=url, headers=AUTH) as client:
         done = drive(client, TRYON, lambda s: time.sleep(s), step=0.01)
@@ -80,7 +44,7 @@ def test_serve_replays_the_example_cassette_by_polls() -> None:
     recorded = [s.status for s in cassette.interactions[0].timeline
                 for _ in range(s.polls)]
     body = cassette.interactions[0].request.body
-    with command("serve", "--replay", str(FOLDER), "--replay-by", "polls",
+    with fashn_mock_process("serve", "--replay", str(FOLDER), "--replay-by", "polls",
                  "--replay-strict", "--time-scale", "1") as (url, _), \
             httpx.Client(base_url=url, headers={"Authorization": "Bearer ci"}) as client:
         replayed = drive(client, body)
