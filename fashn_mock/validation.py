@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 import jsonschema_rs
@@ -40,6 +40,10 @@ class RunRequest:
 
     def canonical_inputs(self) -> str:
         """Stable JSON of the inputs: equal requests give equal strings."""
+        return self._canonical
+
+    @cached_property
+    def _canonical(self) -> str:
         return json.dumps(self.inputs, sort_keys=True, separators=(",", ":"))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from fashn_mock.catalog.fields import Schema
@@ -50,7 +51,7 @@ class ModelSpec:
     """Not in the current SDK's model list (tryon-v1.5, model-variation)."""
     example: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def image_inputs(self) -> tuple[str, ...]:
         return tuple(k for k, v in self.properties.items() if v.get("x-fashn-image"))
 

@@ -162,7 +162,7 @@ class Engine(ControlMixin):
             if playback is not None:
                 return self._submit_playback(key, run, playback, webhook_url)
         spec = run.spec
-        requested = scripted_error or faults.marker_in(run.inputs)
+        requested = scripted_error or faults.marker_in(run.canonical_inputs())
         if requested is not None:
             faults.check_name(requested)
         loaded = load_images(spec, run.inputs, self.fetcher)  # slow: outside the lock

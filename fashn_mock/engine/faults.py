@@ -8,9 +8,9 @@ model M with E"), plus a seeded chaos failure rate.
 
 from __future__ import annotations
 
+import json
 import random
 import re
-from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -39,23 +39,11 @@ def http_error(name: str) -> ApiError:
 
 
 def marker_in(inputs: Any) -> str | None:
-    """The first ``fashn-mock-error=<Name>`` marker in any string of ``inputs``."""
-    for value in _strings(inputs):
-        match = MARKER.search(value)
-        if match:
-            return match.group(1)
-    return None
-
-
-def _strings(value: Any) -> Iterable[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
+    """The first ``fashn-mock-error=<Name>`` marker in any string of ``inputs``
+    (a JSON value, or its JSON text: one search over the text finds every string)."""
+    text = inputs if isinstance(inputs, str) else json.dumps(inputs)
+    match = MARKER.search(text)
+    return match.group(1) if match else None
 
 
 @dataclass
