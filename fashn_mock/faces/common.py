@@ -16,7 +16,16 @@ async def read_body(request: Request, limit: int) -> bytes:
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
         raise payload_too_large(limit)
-    chunks, size = [], 0
+    first = await request.receive()  # most bodies arrive in one message: no stream needed
+    if first["type"] == "http.request" and not first.get("more_body", False):
+        body: bytes = first.get("body", b"")
+        if len(body) > limit:
+            raise payload_too_large(limit)
+        return body
+    chunks = [first.get("body", b"")] if first["type"] == "http.request" else []
+    size = len(chunks[0]) if chunks else 0
+    if size > limit:
+        raise payload_too_large(limit)
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:

@@ -34,14 +34,17 @@ def routes(engine: Engine) -> list[Route]:
         key, headers = admit(request, "run")
         raw = await read_body(request, config.max_body_bytes)
         run_request = parse_run_body(parse_json(raw))
-        webhook_url = parse_webhook_url(request.query_params.get("webhook_url"))
+        webhook_url = parse_webhook_url(request.query_params.get("webhook_url")) \
+            if request.scope["query_string"] else None
         submit = functools.partial(engine.submit, key, run_request, webhook_url=webhook_url,
                                    scripted_error=request.headers.get(SCRIPTED_ERROR_HEADER))
         # Decoding data URIs and fetching URLs (which may point back at this very
         # server) must not block the event loop; small bodies without fetching may.
         inline = len(raw) <= INLINE_BODY_BYTES and engine.fetcher is None
         prediction = submit() if inline else await run_in_threadpool(submit)
-        return JSONResponse({"id": prediction.id, "error": None}, headers=headers)
+        # the ids are UUID-shaped: no JSON escaping is ever needed
+        return Response(b'{"id":"%s","error":null}' % prediction.id.encode(),
+                        media_type="application/json", headers=headers)
 
     async def status(request: Request) -> Response:
         key, headers = admit(request, "status")
