@@ -11,7 +11,6 @@ import heapq
 import math
 import random
 import threading
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +32,9 @@ from fashn_mock.media import MediaStore
 from fashn_mock.media.fetch import fetcher_for
 from fashn_mock.validation import RunRequest
 
+VERSION_MASK = ~((0xF000 << 64) | (0xC000 << 48))
+VERSION_4 = (0x4000 << 64) | (0x8000 << 48)
+"""UUID version 4 and RFC 4122 variant bits."""
 DOCS_EXAMPLE_ID = "123a87r9-4129-4bb3-be18-9c9fb5bd7fc1-u1"
 """The id in the docs' curl examples: a completed try-on visible to every key."""
 
@@ -197,7 +199,8 @@ class Engine(ControlMixin):
                 return_base64=bool(run.inputs.get("return_base64", False)),
                 webhook_url=webhook_url)
             self._track(account, prediction)
-            self._settle(account, now)
+            if finished_at <= now:  # --time-scale 0: settle it at once
+                self._settle(account, now)
             return prediction
 
     def _submit_playback(self, key: str, run: RunRequest, playback: Playback,
@@ -303,7 +306,11 @@ class Engine(ControlMixin):
         return (chaos, RUNTIME_ERRORS[chaos].message) if chaos else None
 
     def _new_id(self) -> str:
-        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+        """A seeded UUIDv4 string, formatted as ``str(uuid.UUID(int=..., version=4))``
+        would (without building the UUID object: this is on the hot path)."""
+        bits = self._rng.getrandbits(128) & VERSION_MASK | VERSION_4
+        text = f"{bits:032x}"
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
     def _track(self, account: Account, prediction: Prediction) -> None:
         self._sequence += 1

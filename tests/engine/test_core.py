@@ -147,3 +147,14 @@ def test_authentication() -> None:
         with pytest.raises(ApiError) as caught:
             closed.authenticate(header)
         assert caught.value.status == 401
+
+
+def test_ids_are_canonical_uuid4_strings() -> None:
+    import uuid
+
+    emulator = Emulator(manual_clock=True, seed=11)
+    for _ in range(200):
+        prediction_id = submit(emulator.engine, tryon(), key=f"k{_ % 50}")
+        parsed = uuid.UUID(prediction_id)
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
+        assert str(parsed) == prediction_id
