@@ -24,7 +24,6 @@ from fashn_mock.engine import Engine
 from fashn_mock.engine.faults import FaultRule
 from fashn_mock.engine.journal import JournalEntry
 from fashn_mock.engine.ledger import Balance
-from fashn_mock.engine.playback import PARKED
 from fashn_mock.environment import environment
 from fashn_mock.server import BackgroundServer
 from fashn_mock.transport import async_httpx_client, httpx_client
@@ -115,10 +114,9 @@ class Emulator:
     def run_until_done(self, key: str | None = None) -> float:
         """Advance the clock to the moment every unfinished prediction (of ``key``)
         has finished; returns the new time. Poll-driven playback is not waited for."""
+        last = self.engine.last_finish(key)
         now = self.clock.now()
-        pending = [p.finished_at for p in self.engine.predictions.values()
-                   if (key is None or p.key == key) and now < p.finished_at < PARKED]
-        return self.clock.advance(max(pending) - now) if pending else now
+        return self.clock.advance(last - now) if last is not None and last > now else now
 
     # --- steering ----------------------------------------------------------------
     def reset(self, key: str | None = None) -> None:

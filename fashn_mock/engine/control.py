@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from fashn_mock.engine.faults import FaultRule
 from fashn_mock.engine.ledger import Balance
-from fashn_mock.engine.prediction import TERMINAL, Prediction
+from fashn_mock.engine.playback import PARKED
+from fashn_mock.engine.prediction import ANY_KEY, TERMINAL, Prediction
 from fashn_mock.errors import bad_request, not_found
 
 if TYPE_CHECKING:
@@ -20,8 +21,6 @@ if TYPE_CHECKING:
     from fashn_mock.engine.faults import FaultPlan
 
 Interruption = Literal["canceled", "time_out"]
-ANY_KEY = "*"
-"""Owner of the docs' example prediction, visible to every key and never listed."""
 
 
 class ControlMixin:
@@ -112,6 +111,15 @@ class ControlMixin:
                     "timeline": prediction.timeline(),
                     "outputs": prediction.output_names(), "size": list(prediction.size),
                     "seed": prediction.seed, "webhook_url": prediction.webhook_url}
+
+    def last_finish(self, key: str | None = None) -> float | None:
+        """When the last unfinished prediction (of ``key``) finishes on the clock, or
+        None when none is pending. Poll-driven playback (parked) is not waited for."""
+        with self._lock:
+            now = self.clock.now()
+            pending = [p.finished_at for p in self.predictions.values()
+                       if (key is None or p.key == key) and now < p.finished_at < PARKED]
+        return max(pending) if pending else None
 
     def unfinished(self, key: str) -> int:
         with self._lock:

@@ -18,7 +18,7 @@ from fashn_mock.catalog import RUNTIME_ERRORS, ModelSpec
 from fashn_mock.clock import Clock
 from fashn_mock.config import Config
 from fashn_mock.engine import faults, retention
-from fashn_mock.engine.control import ANY_KEY, ControlMixin
+from fashn_mock.engine.control import ControlMixin
 from fashn_mock.engine.faults import FaultPlan
 from fashn_mock.engine.inputs import load_images
 from fashn_mock.engine.journal import Journal
@@ -26,7 +26,7 @@ from fashn_mock.engine.ledger import UNLIMITED, Balance
 from fashn_mock.engine.limits import RateDecision, RateWindows
 from fashn_mock.engine.outputs import output_file, output_list
 from fashn_mock.engine.playback import Playback, PlaybackSource
-from fashn_mock.engine.prediction import TERMINAL, Prediction, Status, schedule
+from fashn_mock.engine.prediction import ANY_KEY, TERMINAL, Prediction, Status, schedule
 from fashn_mock.errors import HTTP_ERRORS, named, not_found, unauthorized
 from fashn_mock.media import MediaStore
 from fashn_mock.media.fetch import fetcher_for

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 Status = Literal["starting", "in_queue", "processing", "completed", "failed", "canceled",
                  "time_out"]
+ANY_KEY = "*"
+"""Owner of the docs' example prediction: visible to every key, never listed."""
 IN_PROGRESS: tuple[Status, ...] = ("starting", "in_queue", "processing")
 TERMINAL: tuple[Status, ...] = ("completed", "failed", "canceled", "time_out")
 ORDER: dict[str, int] = {"starting": 0, "in_queue": 1, "processing": 2, **{s: 3 for s in TERMINAL}}

@@ -124,3 +124,15 @@ def test_effective_config_hides_the_token() -> None:
     config = emulator.effective_config()
     assert config["control_token"] == "<set>" and config["seed"] == 3
     assert config["rates"] == {"run": "50/60", "status": "50/10", "credits": "30/10"}
+
+
+def test_last_finish_is_per_key_and_none_when_idle(emulator: Emulator) -> None:
+    assert emulator.engine.last_finish() is None
+    fast = submit(emulator, key="alice", mode="performance")
+    slow = submit(emulator, key="bob", mode="quality")
+    predictions = emulator.engine.predictions
+    assert emulator.engine.last_finish("alice") == predictions[fast].finished_at
+    assert emulator.engine.last_finish() == predictions[slow].finished_at
+    emulator.run_until_done("alice")
+    assert emulator.engine.last_finish("alice") is None
+    assert emulator.engine.last_finish("bob") == predictions[slow].finished_at
