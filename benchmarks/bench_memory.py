@@ -110,6 +110,7 @@ def hwm_bytes() -> int:
 
 def submit_all(emulator: Any, count: int, keys: int, seed: int) -> tuple[list[str], float, float]:
     """Submit ``count`` predictions; returns their ids and seconds spent parsing, submitting."""
+    from fashn_mock.faces.common import require_bearer
     from fashn_mock.validation import parse_json, parse_run_body
 
     engine = emulator.engine
@@ -118,7 +119,7 @@ def submit_all(emulator: Any, count: int, keys: int, seed: int) -> tuple[list[st
     parse_s = submit_s = 0.0
     for i, raw in enumerate(bodies(count, seed)):
         t0 = time.perf_counter()
-        key = engine.authenticate(headers[i % keys])  # a fresh key string, as per request
+        key = engine.check_key(require_bearer(headers[i % keys]))  # a fresh key, as per request
         run = parse_run_body(parse_json(raw))
         t1 = time.perf_counter()
         ids.append(engine.submit(key, run).id)
@@ -130,13 +131,15 @@ def submit_all(emulator: Any, count: int, keys: int, seed: int) -> tuple[list[st
 
 def poll(emulator: Any, ids: list[str], keys: int, polls: int, seed: int) -> float:
     """Status + payload for ``polls`` random predictions; returns polls per second."""
+    from fashn_mock.faces.native import payload as status_body
+
     engine = emulator.engine
     rng = random.Random(seed)
     picks = [rng.randrange(len(ids)) for _ in range(polls)]
     start = time.perf_counter()
     for i in picks:
         view = engine.status(f"bench-key-{i % keys:02d}", ids[i])
-        payload = engine.payload(view, BASE_URL)
+        payload = status_body(engine, view, BASE_URL)
         assert payload["status"] in ("completed", "failed"), payload
     return polls / (time.perf_counter() - start)
 

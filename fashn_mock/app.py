@@ -6,18 +6,14 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fashn_mock.engine import Engine
-from fashn_mock.errors import ApiError
 from fashn_mock.faces import cdn, control, native
-from fashn_mock.faces.common import (
-    api_error_response,
-    http_error_response,
-    server_error_response,
-)
 from fashn_mock.faces.journaling import JournalMiddleware
+
+HTTP_NAMES = {404: "NotFound", 405: "BadRequest"}
 
 
 async def openapi_yaml(request: Request) -> Response:
@@ -25,6 +21,23 @@ async def openapi_yaml(request: Request) -> Response:
     from fashn_mock.contract.openapi import render_yaml
 
     return Response(render_yaml(), media_type="application/yaml")
+
+
+def http_error_response(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404/405 as FASHN-shaped JSON instead of plain text."""
+    assert isinstance(exc, HTTPException)
+    name = HTTP_NAMES.get(exc.status_code, "BadRequest")
+    message = ("Not found: no such route " + request.url.path
+               if exc.status_code == 404 else f"{exc.detail}: {request.method} "
+               f"{request.url.path}")
+    return JSONResponse({"error": name, "message": message}, status_code=exc.status_code,
+                        headers=getattr(exc, "headers", None))
+
+
+def server_error_response(request: Request, exc: Exception) -> Response:
+    """The last resort: an unexpected bug still answers the documented 500 body."""
+    return JSONResponse({"error": "InternalServerError", "message": "Server error"},
+                        status_code=500)
 
 
 def create_app(engine: Engine) -> Starlette:
@@ -36,7 +49,6 @@ def create_app(engine: Engine) -> Starlette:
         routes=routes,
         middleware=[Middleware(JournalMiddleware, engine=engine)],
         exception_handlers={
-            ApiError: api_error_response,
             HTTPException: http_error_response,
             Exception: server_error_response,
         },

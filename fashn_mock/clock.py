@@ -2,7 +2,8 @@
 
 Every time-dependent behaviour (lifecycle, rate windows, retention) reads
 ``Clock.now()``; nothing sleeps. The clock can be advanced and frozen, which is
-what the control API and the pytest fixture expose.
+what the control API and the pytest fixture expose. Listeners hear every such
+move (the scheduler fires what fell due), after it happened and outside the lock.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import threading
 import time
 from collections.abc import Callable
 
+MAX_ADVANCE = 100 * 365 * 86_400.0
+"""The largest single move of the clock (a century): far beyond any retention, small
+enough that timestamps keep sub-millisecond precision."""
 MANUAL_EPOCH = 1_767_225_600.0
 """Where a manual clock starts: 2026-01-01T00:00:00Z, so test output is stable."""
 
@@ -24,6 +28,7 @@ class Clock:
         self._offset = 0.0
         self._frozen_at = frozen_at
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[], None]] = []
 
     @classmethod
     def manual(cls, start: float = MANUAL_EPOCH) -> Clock:
@@ -38,21 +43,29 @@ class Clock:
     def frozen(self) -> bool:
         return self._frozen_at is not None
 
+    def listen(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` after every advance, freeze and unfreeze."""
+        self._listeners.append(listener)
+
     def advance(self, seconds: float) -> float:
-        if seconds < 0:
-            raise ValueError("the clock only moves forward")
+        if not 0 <= seconds <= MAX_ADVANCE:  # also refuses NaN
+            raise ValueError(f"the clock moves forward by 0..{MAX_ADVANCE:.0f} seconds")
         with self._lock:
             if self._frozen_at is not None:
                 self._frozen_at += seconds
             else:
                 self._offset += seconds
-            return self.now()
+            now = self.now()
+        self._moved()
+        return now
 
     def freeze(self) -> float:
         with self._lock:
             if self._frozen_at is None:
                 self._frozen_at = self._source() + self._offset
-            return self._frozen_at
+            frozen_at = self._frozen_at
+        self._moved()
+        return frozen_at
 
     def unfreeze(self) -> float:
         """Resume from the frozen instant (time does not jump forward)."""
@@ -61,4 +74,9 @@ class Clock:
             if self._frozen_at is not None:
                 self._offset = self._frozen_at - self._source()
                 self._frozen_at = None
-            return resumed_at
+        self._moved()
+        return resumed_at
+
+    def _moved(self) -> None:
+        for listener in list(self._listeners):
+            listener()

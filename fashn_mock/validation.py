@@ -1,29 +1,33 @@
-"""Parse and validate a ``POST /v1/run`` body against the catalog's JSON Schemas.
+"""Parse and validate a run body against the catalog's JSON Schemas.
 
-Validation itself is done by ``jsonschema``; this module only picks the most
-useful error and phrases it as "which field, what was wrong, what is allowed".
+Validation is ``jsonschema-rs`` (compiled, with structured errors); this module
+only picks the most useful error and phrases it as "which field, what was wrong,
+what is allowed". Only declared fields reach the engine: fields a model does not
+define are dropped here (and reported by ``--strict``), and documented defaults
+are filled in.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from functools import cache, cached_property
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
 
 from fashn_mock import catalog
 from fashn_mock.catalog import ModelSpec
-from fashn_mock.errors import ApiError, bad_request
+from fashn_mock.engine.errors import InvalidRequest
 
 MODEL_NAMES = ", ".join(spec.name for spec in catalog.MODELS)
 WEBHOOK_URL_SCHEMA = {"type": "string", "format": "uri", "pattern": "^https?://"}
 """The ``webhook_url`` query parameter (the contract uses this very schema): an RFC 3986
 URI (DOCS-OAS ``format: uri``) with an http(s) scheme."""
 _WEBHOOK_URL = jsonschema_rs.validator_for(WEBHOOK_URL_SCHEMA, validate_formats=True)
+WEAK = ("AnyOf", "OneOfNotValid", "OneOfMultipleValid")
+"""Error kinds that only say "none of the alternatives fit": reported last."""
 
 
 def is_webhook_url(value: object) -> bool:
@@ -32,11 +36,13 @@ def is_webhook_url(value: object) -> bool:
 
 @dataclass(frozen=True)
 class RunRequest:
-    """A validated run request; ``inputs`` has every documented default applied."""
+    """A validated run request; ``inputs`` holds the declared fields, defaults applied."""
 
     spec: ModelSpec
     inputs: dict[str, Any]
     legacy_body: bool = False
+    ignored: tuple[str, ...] = field(default=())
+    """Fields the model does not declare, dropped from ``inputs``."""
 
     def canonical_inputs(self) -> str:
         """Stable JSON of the inputs: equal requests give equal strings."""
@@ -47,94 +53,119 @@ class RunRequest:
         return json.dumps(self.inputs, sort_keys=True, separators=(",", ":"))
 
 
-@cache
-def validator_for(name: str) -> Draft202012Validator:
-    spec = catalog.BY_NAME[name]
-    return Draft202012Validator(spec.inputs_schema())
-
-
 def parse_json(raw: bytes) -> Any:
-    """Decode a request body, or raise 400 with the parser's reason."""
+    """Decode a request body, or refuse it with the parser's reason."""
     if not raw.strip():
-        raise bad_request("Invalid request body: the body is empty; expected a JSON object")
+        raise InvalidRequest("Invalid request body: the body is empty; expected a JSON object",
+                             field="body")
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise bad_request(f"Invalid request body: not valid JSON ({exc})") from None
+        raise InvalidRequest(f"Invalid request body: not valid JSON ({exc})",
+                             field="body") from None
 
 
 def parse_webhook_url(value: str | None) -> str | None:
-    """The ``webhook_url`` query parameter, or 400 unless it is an http(s) URI
+    """The ``webhook_url`` query parameter, unless it is not an http(s) URI
     (the contract: ``format: uri``, ``pattern: ^https?://``)."""
     if value is None:
         return None
     if not is_webhook_url(value):
-        raise bad_request(f"webhook_url: {value!r} is not an http(s) URL; percent-encode "
-                          "spaces and non-ASCII characters")
+        raise InvalidRequest(f"webhook_url: {value!r} is not an http(s) URL; percent-encode "
+                             "spaces and non-ASCII characters", field="webhook_url")
     return value
 
 
-def parse_run_body(body: Any) -> RunRequest:
-    """Validate ``{model_name, inputs}`` (or the legacy flat try-on body)."""
+def parse_run_body(body: Any, models: Mapping[str, ModelSpec] | None = None, *,
+                   legacy_model: str | None = catalog.LEGACY_BODY_MODEL) -> RunRequest:
+    """Validate ``{model_name, inputs}`` against ``models`` (default: the native catalog);
+    a flat body without either key runs as ``legacy_model`` when there is one."""
+    models = catalog.BY_NAME if models is None else models
     if not isinstance(body, dict):
-        raise bad_request(f"Invalid request body: expected a JSON object, got {_kind(body)}")
-    if "model_name" not in body and "inputs" not in body:
-        return _validated(catalog.BY_NAME[catalog.LEGACY_BODY_MODEL], body, "", legacy=True)
+        raise InvalidRequest(f"Invalid request body: expected a JSON object, got {_kind(body)}",
+                             field="body")
+    if "model_name" not in body and "inputs" not in body and legacy_model is not None:
+        return validated(models[legacy_model], body, "", legacy=True)
     name, inputs = body.get("model_name"), body.get("inputs")
+    allowed = ", ".join(models)
     if not isinstance(name, str):
-        raise bad_request(f"model_name: expected a string, got {_kind(name)}; "
-                          f"allowed: {MODEL_NAMES}")
-    spec = catalog.get(name)
+        raise InvalidRequest(f"model_name: expected a string, got {_kind(name)}; "
+                             f"allowed: {allowed}", field="model_name")
+    spec = models.get(name)
     if spec is None:
-        raise bad_request(f"model_name: unknown model {name!r}; allowed: {MODEL_NAMES}")
+        raise InvalidRequest(f"model_name: unknown model {name!r}; allowed: {allowed}",
+                             field="model_name")
     if not isinstance(inputs, dict):
-        raise bad_request(f"inputs: expected a JSON object, got {_kind(inputs)}")
-    return _validated(spec, inputs, "inputs.", legacy=False)
+        raise InvalidRequest(f"inputs: expected a JSON object, got {_kind(inputs)}",
+                             field="inputs")
+    return validated(spec, inputs, "inputs.", legacy=False)
 
 
-@cache
-def fast_validator_for(name: str) -> Any:
-    """A compiled (Rust) validator of the same schema: the fast path for valid bodies."""
-    return jsonschema_rs.validator_for(catalog.BY_NAME[name].inputs_schema())
+_VALIDATORS: dict[int, tuple[ModelSpec, Any]] = {}
 
 
-def _validated(spec: ModelSpec, inputs: dict[str, Any], prefix: str, *,
-               legacy: bool) -> RunRequest:
-    if not fast_validator_for(spec.name).is_valid(inputs):
-        # jsonschema is the reference and explains the failure in detail
-        error = best_match(validator_for(spec.name).iter_errors(inputs))
-        if error is not None:
-            raise _explain(spec, error, prefix)
-    return RunRequest(spec, {**spec.defaults(), **inputs}, legacy_body=legacy)
+def validator_for(spec: ModelSpec) -> Any:
+    """The compiled validator of one model's inputs schema (compiled once per spec)."""
+    found = _VALIDATORS.get(id(spec))
+    if found is None or found[0] is not spec:
+        found = _VALIDATORS[id(spec)] = (spec, jsonschema_rs.validator_for(spec.inputs_schema()))
+    return found[1]
 
 
-def _explain(spec: ModelSpec, error: ValidationError, prefix: str) -> ApiError:
-    """Phrase a jsonschema error for a person: field, problem, what is allowed."""
-    field = prefix + ".".join(str(p) for p in error.absolute_path)
-    where = f"{field.rstrip('.') or 'inputs'} (model {spec.name})"
-    schema = error.schema if isinstance(error.schema, dict) else {}
+def validated(spec: ModelSpec, inputs: dict[str, Any], prefix: str, *,
+              legacy: bool) -> RunRequest:
+    """``inputs`` checked against ``spec``; refused with the most useful error."""
+    validator = validator_for(spec)
+    if not validator.is_valid(inputs):
+        raise _explain(spec, _best(validator.iter_errors(inputs)), prefix)
+    properties = spec.properties
+    declared = {k: v for k, v in inputs.items() if k in properties}
+    ignored = tuple(k for k in inputs if k not in properties)
+    return RunRequest(spec, {**spec.defaults(), **declared}, legacy_body=legacy,
+                      ignored=ignored)
+
+
+def _best(errors: Any) -> Any:
+    """The most useful error: the shallowest, and a concrete one before "none of the
+    alternatives fit" (the ranking of ``jsonschema.exceptions.best_match``)."""
+    best, best_rank = None, (-1_000_000, False)
+    for error in errors:
+        rank = (-len(error.instance_path), type(error.kind).__name__ not in WEAK)
+        if best is None or rank > best_rank:
+            best, best_rank = error, rank
+    return best
+
+
+def _explain(spec: ModelSpec, error: Any, prefix: str) -> InvalidRequest:
+    """Phrase a validation error for a person: field, problem, what is allowed."""
+    path = [str(p) for p in error.instance_path]
+    field_name = prefix + ".".join(path)
+    where = f"{field_name.rstrip('.') or 'inputs'} (model {spec.name})"
+    schema = spec.properties.get(path[0], {}) if len(path) == 1 else {}
     got = error.instance
-    match error.validator:
-        case "required":
-            missing = str(error.message).split("'")[1]
-            text = (f"{prefix}{missing} (model {spec.name}): required field is missing; "
+    kind = type(error.kind).__name__
+    match kind:
+        case "Required":
+            missing = str(error.kind.property)
+            field_name = prefix + missing
+            text = (f"{field_name} (model {spec.name}): required field is missing; "
                     f"required: {', '.join(spec.required)}")
-        case "anyOf":
+        case "AnyOf":
             options = " or ".join(", ".join(g) for g in spec.any_of_required)
             text = f"{where}: one of these fields is required: {options}"
-        case "enum":
+        case "Enum" if "enum" in schema:
             allowed = ", ".join(json.dumps(v) for v in schema["enum"])
             text = f"{where}: {json.dumps(got)} is not allowed; allowed: {allowed}"
-        case "type":
+        case "Type" if "type" in schema:
             text = f"{where}: expected {schema['type']}, got {_kind(got)} {_short(got)}"
-        case "minimum" | "maximum":
+        case "Minimum" | "Maximum":
             text = (f"{where}: {got} is out of range; allowed: "
                     f"{schema.get('minimum', '-inf')}..{schema.get('maximum', 'inf')}")
-        case "minLength":
+        case "MinLength":
             text = f"{where}: must not be empty"
         case _:
             text = f"{where}: {error.message}"
-    return bad_request(text)
+    return InvalidRequest(text, field=field_name.rstrip(".") or None)
 
 
 def _kind(value: Any) -> str:

@@ -16,10 +16,10 @@ from typing import Any, cast
 from fashn_mock.cassettes.format import Interaction, Output, Response, Step
 from fashn_mock.cassettes.media import MediaDir, content_type
 from fashn_mock.engine import retention
-from fashn_mock.engine.outputs import CDN_PREFIX
 from fashn_mock.engine.playback import PARKED
 from fashn_mock.engine.prediction import ORDER, Prediction, Status
-from fashn_mock.errors import ApiError
+from fashn_mock.faces.native.errors import WireRefusal
+from fashn_mock.urls import cdn_url
 
 CREDITS_USED = "x-fashn-credits-used"
 RETRY_HEADERS = ("retry-after", "retry-after-ms", "x-should-retry")
@@ -27,14 +27,14 @@ PHASES = ("in_queue", "processing", "completed")
 """The phases whose start instants a prediction stores (any terminal = ``completed``)."""
 
 
-def recorded_error(response: Response) -> ApiError:
+def recorded_error(response: Response) -> WireRefusal:
     """A recorded HTTP error, to be answered again."""
     body = response.body if isinstance(response.body, dict) else {}
     name, message = body.get("error"), body.get("message")
     name = name if isinstance(name, str) else "InternalServerError"
     message = message if isinstance(message, str) else ""
     headers = {k: v for k, v in response.headers.items() if k in RETRY_HEADERS}
-    return ApiError(response.status, name, message, headers)
+    return WireRefusal(response.status, name, message, headers)
 
 
 class RecordedPlayback:
@@ -117,7 +117,7 @@ class RecordedPlayback:
         if output.file is None:
             return output.value or ""
         if not output.base64:
-            return f"{base_url}{CDN_PREFIX}/{prediction.id}/{output.name}"
+            return cdn_url(base_url, prediction.id, output.name)
         if retention.base64_expired(prediction, now):
             return retention.EXPIRED_BASE64
         kind = output.content_type or content_type(output.file)

@@ -11,7 +11,7 @@ from typing import Any
 from fashn_mock import catalog
 from fashn_mock.catalog import RUNTIME_ERRORS
 from fashn_mock.catalog.spec import ModelSpec
-from fashn_mock.errors import HTTP_ERRORS
+from fashn_mock.faces.native.errors import HTTP_ERRORS
 
 Doc = dict[str, Any]
 

@@ -11,31 +11,63 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from fashn_mock.catalog import BY_NAME, RUNTIME_ERRORS, ModelSpec
-from fashn_mock.errors import HTTP_ERRORS, ApiError, bad_request, named
+from fashn_mock.engine.errors import (
+    DomainError,
+    InvalidRequest,
+    NoFreeSlot,
+    OutOfCredits,
+    RateLimited,
+    ServiceFault,
+    Unauthenticated,
+    UnknownPrediction,
+)
 
 MARKER = re.compile(r"fashn-mock-error=([A-Za-z0-9_]+)")
 HEADER = "x-fashn-mock-error"
+SCRIPTED = "scripted by fashn-mock"
+MAX_RULES = 1000
+MAX_TIMES = 1_000_000
+
+REFUSALS: dict[str, Callable[[], DomainError]] = {
+    "BadRequest": lambda: InvalidRequest(f"Invalid request ({SCRIPTED})"),
+    "UnauthorizedAccess": lambda: Unauthenticated("unknown", f"Unauthorized ({SCRIPTED})"),
+    "NotFound": lambda: UnknownPrediction(f"({SCRIPTED})"),
+    "RateLimitExceeded": lambda: RateLimited("scripted", None, f"Too many requests ({SCRIPTED})"),
+    "ConcurrencyLimitExceeded": lambda: NoFreeSlot(0, None,
+                                                   f"Concurrency limit exceeded ({SCRIPTED})"),
+    "OutOfCredits": lambda: OutOfCredits(None, None, f"Out of credits ({SCRIPTED})"),
+    "InternalServerError": lambda: ServiceFault("internal", f"Server error ({SCRIPTED})"),
+    "ServiceUnavailable": lambda: ServiceFault("unavailable",
+                                               f"Service unavailable ({SCRIPTED})"),
+}
+"""Request refusals that can be scripted, by their FASHN error name (the vocabulary of
+``X-Fashn-Mock-Error`` and ``fail_next``; ``ServiceUnavailable`` is the Concurred
+gateway's 503). Each face answers them in its own dialect."""
 
 
 def is_known(name: str) -> bool:
-    return name in RUNTIME_ERRORS or name in HTTP_ERRORS
+    return name in RUNTIME_ERRORS or name in REFUSALS
 
 
 def check_name(name: str) -> str:
-    """``name`` if it is a runtime or HTTP error name, else 400."""
+    """``name`` if it is a runtime error or a refusal name, else ``InvalidRequest``."""
     if not is_known(name):
-        known = ", ".join([*RUNTIME_ERRORS, *HTTP_ERRORS])
-        raise bad_request(f"fashn-mock error: unknown error {name!r}; known: {known}")
+        known = ", ".join([*RUNTIME_ERRORS, *REFUSALS])
+        raise InvalidRequest(f"fashn-mock error: unknown error {name!r}; known: {known}",
+                             field="error")
     return name
 
 
-def http_error(name: str) -> ApiError:
-    """The HTTP error a request asked for by name."""
-    return named(name, f"{HTTP_ERRORS[name][1]} (scripted by fashn-mock)")
+def refusal(name: str) -> DomainError:
+    """The refusal a request asked for by name, marked as scripted."""
+    error = REFUSALS[name]()
+    error.scripted = True
+    return error
 
 
 def marker_in(inputs: Any) -> str | None:
@@ -74,9 +106,12 @@ class FaultPlan:
     def schedule(self, rule: FaultRule) -> FaultRule:
         check_name(rule.error)
         if rule.model is not None and rule.model not in BY_NAME:
-            raise bad_request(f"model: unknown model {rule.model!r}")
-        if rule.times < 1:
-            raise bad_request("times: must be >= 1")
+            raise InvalidRequest(f"model: unknown model {rule.model!r}", field="model")
+        if not 1 <= rule.times <= MAX_TIMES:
+            raise InvalidRequest(f"times: must be within 1..{MAX_TIMES}", field="times")
+        if len(self.rules) >= MAX_RULES:
+            raise InvalidRequest(f"faults: at most {MAX_RULES} rules may be pending",
+                                 field="error")
         self.rules.append(rule)
         return rule
 
@@ -89,6 +124,21 @@ class FaultPlan:
                     self.rules.remove(rule)
                 return rule
         return None
+
+    def set_chaos(self, failure_rate: float | None = None,
+                  jitter: float | None = None) -> dict[str, float]:
+        """Change the chaos rates (each validated; None keeps it)."""
+        if failure_rate is not None and not _fraction(failure_rate, 0, 1, closed=True):
+            raise InvalidRequest("failure_rate: must be a number within 0..1",
+                                 field="failure_rate")
+        if jitter is not None and not _fraction(jitter, 0, 1, closed=False):
+            raise InvalidRequest("jitter: must be a number within 0..1 (exclusive)",
+                                 field="jitter")
+        if failure_rate is not None:
+            self.failure_rate = float(failure_rate)
+        if jitter is not None:
+            self.jitter = float(jitter)
+        return {"failure_rate": self.failure_rate, "jitter": self.jitter}
 
     def chaos(self, spec: ModelSpec) -> str | None:
         """A seeded random runtime error, at ``failure_rate``."""
@@ -103,3 +153,9 @@ class FaultPlan:
 
     def forget(self, key: str | None = None) -> None:
         self.rules = [r for r in self.rules if key is not None and r.key != key]
+
+
+def _fraction(value: object, low: float, high: float, *, closed: bool) -> bool:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    return low <= value <= high if closed else low <= value < high

@@ -2,6 +2,11 @@
 
 Admission reserves a prediction's cost so concurrent predictions cannot
 overdraw; completion charges it; failure releases it (failures are free).
+
+A balance never goes below zero. When the control API sets a balance below what
+running predictions have reserved, each of them is charged only what is left at
+its completion; the rest is counted in ``waived`` (so ``charged + waived`` is
+always the total cost of completed predictions).
 """
 
 from __future__ import annotations
@@ -19,6 +24,10 @@ class Balance:
     reserved: int = 0
     charged: int = 0
     """Total ever charged, for inspection and invariants."""
+    waived: int = 0
+    """Costs of completions that found the balance already set below them."""
+    spent_usd: float = 0.0
+    """Money spent where a dialect prices in dollars (Pixazo), on completions."""
 
     @property
     def total(self) -> int:
@@ -26,7 +35,7 @@ class Balance:
 
     @property
     def available(self) -> int:
-        return self.total - self.reserved
+        return max(0, self.total - self.reserved)
 
     def reserve(self, cost: int) -> bool:
         if cost > self.available:
@@ -35,15 +44,18 @@ class Balance:
         return True
 
     def release(self, cost: int) -> None:
-        self.reserved -= cost
+        self.reserved = max(0, self.reserved - cost)
 
-    def charge(self, cost: int) -> None:
-        """Turn a reservation into a charge."""
-        self.reserved -= cost
-        self.charged += cost
-        from_subscription = min(cost, self.subscription)
+    def charge(self, cost: int, usd: float = 0.0) -> None:
+        """Turn a reservation into a charge (never below a zero balance)."""
+        self.reserved = max(0, self.reserved - cost)
+        taken = min(cost, self.total)
+        self.charged += taken
+        self.waived += cost - taken
+        self.spent_usd = round(self.spent_usd + usd, 6)
+        from_subscription = min(taken, self.subscription)
         self.subscription -= from_subscription
-        self.on_demand -= cost - from_subscription
+        self.on_demand -= taken - from_subscription
 
     def set(self, total: int | None = None, *, subscription: int | None = None,
             on_demand: int | None = None) -> None:

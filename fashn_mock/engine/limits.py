@@ -8,32 +8,12 @@ only the bucket is used). Window type and keying are undocumented natively
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_left
-from dataclasses import dataclass
 
 from pyrate_limiter import InMemoryBucket, Rate, RateItem
 
 from fashn_mock.catalog.quotas import RateRule
-
-
-@dataclass(frozen=True)
-class RateDecision:
-    allowed: bool
-    limit: int
-    remaining: int
-    reset_at: float
-    """Epoch seconds when the oldest request in the window leaves it."""
-    retry_after: float
-    """Seconds until a request would pass (0 when allowed)."""
-
-    def headers(self) -> dict[str, str]:
-        headers = {"X-RateLimit-Limit": str(self.limit),
-                   "X-RateLimit-Remaining": str(self.remaining),
-                   "X-RateLimit-Reset": str(math.ceil(self.reset_at))}
-        if not self.allowed:
-            headers["Retry-After"] = str(max(1, math.ceil(self.retry_after)))
-        return headers
+from fashn_mock.engine.errors import Window
 
 
 class RateWindows:
@@ -41,8 +21,9 @@ class RateWindows:
         self.rules = dict(rules)
         self._buckets: dict[tuple[str, str], InMemoryBucket] = {}
 
-    def hit(self, key: str, route: str, now: float) -> RateDecision | None:
-        """Count one request; None when ``route`` has no limit."""
+    def hit(self, key: str, route: str, now: float) -> Window | None:
+        """Count one request: the window's numbers after it, and whether it passed;
+        None when ``route`` has no limit."""
         rule = self.rules.get(route)
         if rule is None:
             return None
@@ -59,10 +40,24 @@ class RateWindows:
         first = bisect_left(bucket.items, window_start, key=lambda i: i.timestamp)
         in_window = bucket.items[first:]
         oldest = in_window[0].timestamp if in_window else now_ms
-        return RateDecision(allowed=allowed, limit=rule.limit,
-                            remaining=max(0, rule.limit - len(in_window)),
-                            reset_at=(oldest / 1000) + rule.window,
-                            retry_after=wait_ms / 1000)
+        return Window(limit=rule.limit, window=rule.window,
+                      remaining=max(0, rule.limit - len(in_window)),
+                      reset_at=(oldest / 1000) + rule.window, retry_after=wait_ms / 1000,
+                      passed=allowed)
+
+    def sweep(self, now: float) -> int:
+        """Drop buckets whose window holds nothing any more; returns how many."""
+        empty = []
+        for (key, route), bucket in self._buckets.items():
+            bucket.leak(int(now * 1000))
+            if not bucket.items:
+                empty.append((key, route))
+        for bucket_key in empty:
+            del self._buckets[bucket_key]
+        return len(empty)
+
+    def __len__(self) -> int:
+        return len(self._buckets)
 
     def forget(self, key: str | None = None) -> None:
         if key is None:

@@ -1,19 +1,19 @@
-"""What a prediction's outputs look like to clients: CDN URLs or data URIs, and
-the bytes behind each URL, subject to retention (``engine.retention``)."""
+"""The bytes behind a prediction's outputs, subject to retention (``engine.retention``).
+
+Outputs are known by name (``output_<i>.<ext>``); faces turn names into URLs or
+data URIs in their own dialect.
+"""
 
 from __future__ import annotations
 
-import base64
-
 from fashn_mock import catalog
 from fashn_mock.engine import retention
+from fashn_mock.engine.errors import Unsupported
 from fashn_mock.engine.prediction import Prediction
-from fashn_mock.errors import ApiError
 from fashn_mock.media import MediaStore, RenderJob
 from fashn_mock.media.video import VideoUnavailable
 
 MEDIA_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "mp4": "video/mp4"}
-CDN_PREFIX = "/cdn"
 
 
 def render_job(prediction: Prediction, index: int) -> RenderJob:
@@ -23,36 +23,23 @@ def render_job(prediction: Prediction, index: int) -> RenderJob:
                      output_format=prediction.output_format, transparent=spec.transparent)
 
 
-def output_list(prediction: Prediction, base_url: str, media: MediaStore,
-                now: float) -> list[str]:
-    """The ``output`` array of a completed prediction, as seen at ``now``."""
-    if prediction.return_base64:
-        if retention.base64_expired(prediction, now):
-            return [retention.EXPIRED_BASE64] * prediction.outputs
-        kind = MEDIA_TYPES[prediction.output_format]
-        return [f"data:{kind};base64,"
-                + base64.b64encode(_bytes(media, render_job(prediction, i))).decode("ascii")
-                for i in range(prediction.outputs)]
-    return [f"{base_url}{CDN_PREFIX}/{prediction.id}/{name}"
-            for name in prediction.output_names()]
+def output_bytes(prediction: Prediction, index: int, media: MediaStore) -> bytes:
+    """The rendered bytes of output ``index`` (cached by ``media``)."""
+    try:
+        return media.get(render_job(prediction, index))
+    except VideoUnavailable as exc:
+        raise Unsupported(str(exc)) from exc
 
 
 def output_file(prediction: Prediction, name: str, media: MediaStore,
                 now: float) -> tuple[bytes, str] | None:
-    """The bytes and media type behind ``/cdn/<id>/<name>``, if that output exists
-    at ``now``. Base64 outputs are never on the CDN (DOCS: kept in memory only)."""
+    """The bytes and media type behind output ``name``, if that output exists on the
+    CDN at ``now``. Base64 outputs are never on the CDN (DOCS: kept in memory only)."""
     if prediction.playback is not None:
         return prediction.playback.output_file(prediction, name, now)
     names = prediction.output_names()
     if (name not in names or prediction.return_base64
             or retention.cdn_expired(prediction, now)):
         return None
-    job = render_job(prediction, names.index(name))
-    return _bytes(media, job), MEDIA_TYPES[prediction.output_format]
-
-
-def _bytes(media: MediaStore, job: RenderJob) -> bytes:
-    try:
-        return media.get(job)
-    except VideoUnavailable as exc:
-        raise ApiError(501, "NotImplemented", str(exc)) from exc
+    return output_bytes(prediction, names.index(name), media), \
+        MEDIA_TYPES[prediction.output_format]

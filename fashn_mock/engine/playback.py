@@ -36,7 +36,7 @@ class Playback(Protocol):
 
     def poll(self, prediction: Prediction, now: float) -> None:
         """Count one status poll; poll-driven playback moves the phases forward here
-        (and may raise an ``ApiError`` to replay a recorded failed poll)."""
+        (and may raise a ``DomainError`` to replay a recorded failed poll)."""
         ...
 
     def payload(self, prediction: Prediction, status: Status, base_url: str,
@@ -54,5 +54,5 @@ class PlaybackSource(Protocol):
     def match(self, key: str, run: RunRequest,
               query: Mapping[str, str]) -> Playback | None:
         """The recording to play for this request; None to emulate it. May raise an
-        ``ApiError`` (a recorded HTTP error, or no match in strict mode)."""
+        ``DomainError`` (a recorded refusal, or no match in strict mode)."""
         ...

@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 
 Status = Literal["starting", "in_queue", "processing", "completed", "failed", "canceled",
                  "time_out"]
-ANY_KEY = "*"
-"""Owner of the docs' example prediction: visible to every key, never listed."""
+ANY_KEY = "\x00public"
+"""Owner of the docs' example prediction: visible to every key, never listed. It
+contains a NUL, which no HTTP header can carry, so no client key can ever equal it."""
 IN_PROGRESS: tuple[Status, ...] = ("starting", "in_queue", "processing")
 TERMINAL: tuple[Status, ...] = ("completed", "failed", "canceled", "time_out")
 ORDER: dict[str, int] = {"starting": 0, "in_queue": 1, "processing": 2, **{s: 3 for s in TERMINAL}}
@@ -48,6 +49,10 @@ class Prediction:
     seed: int
     return_base64: bool = False
     webhook_url: str | None = None
+    dialect: str = "native"
+    """The wire dialect it was submitted in (native, concurred, pixazo)."""
+    price_usd: float = 0.0
+    """Dollars charged on completion where the dialect prices in money (Pixazo)."""
     settled: bool = False
     """True once the ledger has charged (or released) this prediction."""
     playback: Playback | None = None

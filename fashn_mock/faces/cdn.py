@@ -10,11 +10,13 @@ import re
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fashn_mock.engine import Engine, retention
-from fashn_mock.errors import not_found
+from fashn_mock.faces.common import answering_errors
+from fashn_mock.faces.native.errors import render
+from fashn_mock.urls import CDN_PREFIX
 
 CACHE_CONTROL = f"public, max-age={int(retention.CDN_RETENTION_SECONDS)}"
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -44,11 +46,13 @@ def byte_range(header: str | None, length: int) -> tuple[int, int] | None:
 
 
 def routes(engine: Engine) -> list[Route]:
+    @answering_errors(render)
     async def output(request: Request) -> Response:
         found = await run_in_threadpool(engine.output, request.path_params["id"],
                                         request.path_params["name"])
         if found is None:
-            raise not_found("Output not found")
+            return JSONResponse({"error": "NotFound", "message": "Output not found"},
+                                status_code=404)
         data, media_type = found
         headers = {"cache-control": CACHE_CONTROL, "accept-ranges": "bytes"}
         try:
@@ -63,4 +67,4 @@ def routes(engine: Engine) -> list[Route]:
                             headers=headers)
         return Response(data, media_type=media_type, headers=headers)
 
-    return [Route("/cdn/{id}/{name}", output, methods=["GET"])]
+    return [Route(CDN_PREFIX + "/{id}/{name}", output, methods=["GET"])]

@@ -1,35 +1,54 @@
-"""Shared plumbing for HTTP faces: bounded body reading and JSON error rendering."""
+"""Plumbing every HTTP face shares: bounded body reading, the request's host, API key
+headers, rate-window headers, and turning domain errors into responses."""
 
 from __future__ import annotations
 
-from starlette.exceptions import HTTPException
+import math
+from collections.abc import Awaitable, Callable
+from functools import wraps
+
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
-from fashn_mock.errors import ApiError, payload_too_large
+from fashn_mock.engine.errors import BodyTooLarge, DomainError, Unauthenticated, Window
 
-HTTP_NAMES = {404: "NotFound", 405: "BadRequest"}
+Endpoint = Callable[[Request], Awaitable[Response]]
+Renderer = Callable[[Request, DomainError], Response]
+"""A dialect's table: domain error -> its status, headers and body."""
+
+
+def answering_errors(render: Renderer) -> Callable[[Endpoint], Endpoint]:
+    """Wrap an endpoint so any domain error it raises is answered by ``render``."""
+    def decorate(endpoint: Endpoint) -> Endpoint:
+        @wraps(endpoint)
+        async def guarded(request: Request) -> Response:
+            try:
+                return await endpoint(request)
+            except DomainError as error:
+                return render(request, error)
+        return guarded
+    return decorate
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, or 413 as soon as it is known to exceed ``limit`` bytes."""
+    """The request body, refused (``BodyTooLarge``) as soon as it exceeds ``limit``."""
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        raise payload_too_large(limit)
+    if length.isdigit() and len(length) < 20 and int(length) > limit:
+        raise BodyTooLarge(limit)
     first = await request.receive()  # most bodies arrive in one message: no stream needed
     if first["type"] == "http.request" and not first.get("more_body", False):
         body: bytes = first.get("body", b"")
         if len(body) > limit:
-            raise payload_too_large(limit)
+            raise BodyTooLarge(limit)
         return body
     chunks = [first.get("body", b"")] if first["type"] == "http.request" else []
     size = len(chunks[0]) if chunks else 0
     if size > limit:
-        raise payload_too_large(limit)
+        raise BodyTooLarge(limit)
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise payload_too_large(limit)
+            raise BodyTooLarge(limit)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -45,25 +64,31 @@ def base_url(request: Request, public_url: str | None) -> str:
     return f"{request.scope['scheme']}://{host}{request.scope.get('root_path', '')}".rstrip("/")
 
 
-def api_error_response(request: Request, exc: Exception) -> Response:
-    """An ApiError as JSON, with the request's rate headers once it was admitted."""
-    assert isinstance(exc, ApiError)
-    headers = {**getattr(request.state, "rate_headers", {}), **exc.headers}
-    return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
+def bearer_key(authorization: str | None) -> str | None:
+    """The key in an ``Authorization: Bearer <key>`` header, or None."""
+    if not authorization:
+        return None
+    scheme, _, key = authorization.partition(" ")
+    key = key.strip()
+    return key if scheme.lower() == "bearer" and key else None
 
 
-def http_error_response(request: Request, exc: Exception) -> Response:
-    """Starlette's own 404/405 as FASHN-shaped JSON instead of plain text."""
-    assert isinstance(exc, HTTPException)
-    name = HTTP_NAMES.get(exc.status_code, "BadRequest")
-    message = ("Not found: no such route " + request.url.path
-               if exc.status_code == 404 else f"{exc.detail}: {request.method} "
-               f"{request.url.path}")
-    return JSONResponse({"error": name, "message": message}, status_code=exc.status_code,
-                        headers=getattr(exc, "headers", None))
+def require_bearer(authorization: str | None) -> str:
+    """The Bearer key, or ``Unauthenticated`` saying what was wrong with the header."""
+    key = bearer_key(authorization)
+    if key is None:
+        raise Unauthenticated("malformed" if authorization else "missing")
+    return key
 
 
-def server_error_response(request: Request, exc: Exception) -> Response:
-    """The last resort: an unexpected bug still answers the documented 500 body."""
-    return JSONResponse({"error": "InternalServerError", "message": "Server error"},
-                        status_code=500)
+def window_headers(window: Window) -> dict[str, str]:
+    """``X-RateLimit-Limit/Remaining/Reset`` (Reset = Unix time), as the Concurred
+    gateway documents them; the native face sends the same."""
+    return {"X-RateLimit-Limit": str(window.limit),
+            "X-RateLimit-Remaining": str(window.remaining),
+            "X-RateLimit-Reset": str(math.ceil(window.reset_at))}
+
+
+def retry_after(seconds: float | None, default: int = 1) -> str:
+    """A ``Retry-After`` value: whole seconds, at least 1."""
+    return str(default if seconds is None else max(1, math.ceil(seconds)))

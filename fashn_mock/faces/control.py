@@ -6,6 +6,7 @@ exist on the Python ``Emulator`` and the pytest fixture.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,9 +14,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from fashn_mock.clock import MAX_ADVANCE
 from fashn_mock.engine import Engine
-from fashn_mock.errors import ApiError, bad_request, unauthorized
+from fashn_mock.engine.errors import DomainError, InvalidRequest, Unauthenticated
 from fashn_mock.faces.common import read_body
+from fashn_mock.faces.native.errors import wire_form
 from fashn_mock.validation import parse_json
 
 PREFIX = "/_mock"
@@ -23,15 +26,33 @@ TOKEN_HEADER = "x-fashn-mock-token"
 Handler = Callable[[Request], Awaitable[Any]]
 
 
+def render(request: Request, error: DomainError) -> Response:
+    """Control-plane refusals: the native body shape, with the engine's own message."""
+    status, name, _, headers = wire_form(error)
+    return JSONResponse({"error": name, "message": error.message}, status_code=status,
+                        headers=headers)
+
+
+def token_matches(given: str | None, expected: str) -> bool:
+    """Constant-time comparison, so timing does not reveal the token."""
+    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+
+
 def routes(engine: Engine) -> list[Route]:
     config = engine.config
 
     def guarded(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
-            if config.control_token and \
-                    request.headers.get(TOKEN_HEADER) != config.control_token:
-                raise unauthorized(f"Control API: missing or wrong {TOKEN_HEADER} header")
-            result = await handler(request)
+            try:
+                if config.control_token and not token_matches(
+                        request.headers.get(TOKEN_HEADER), config.control_token):
+                    raise Unauthenticated(
+                        "unknown", f"Control API: missing or wrong {TOKEN_HEADER} header")
+                result = await handler(request)
+            except DomainError as error:
+                return render(request, error)
+            except ValueError as error:  # e.g. the clock refusing a move
+                return render(request, InvalidRequest(f"Control API: {error}"))
             return result if isinstance(result, Response) else JSONResponse(result)
         return endpoint
 
@@ -41,7 +62,7 @@ def routes(engine: Engine) -> list[Route]:
             return {}
         parsed = parse_json(raw)
         if not isinstance(parsed, dict):
-            raise bad_request("Control API: expected a JSON object")
+            raise InvalidRequest("Control API: expected a JSON object")
         return parsed
 
     async def reset(request: Request) -> Any:
@@ -54,8 +75,10 @@ def routes(engine: Engine) -> list[Route]:
 
     async def advance(request: Request) -> Any:
         seconds = (await body(request)).get("seconds")
-        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
-            raise bad_request("seconds: expected a non-negative number")
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) \
+                or not 0 <= seconds <= MAX_ADVANCE:
+            raise InvalidRequest(f"seconds: expected a number within 0..{MAX_ADVANCE:.0f}",
+                                 field="seconds")
         engine.clock.advance(float(seconds))
         return await clock(request)
 
@@ -88,7 +111,9 @@ def routes(engine: Engine) -> list[Route]:
     async def interrupt(request: Request) -> Any:
         outcome = request.path_params["outcome"]
         if outcome not in ("cancel", "time_out"):
-            raise ApiError(404, "NotFound", f"Control API: no action {outcome!r}")
+            return JSONResponse({"error": "NotFound",
+                                 "message": f"Control API: no action {outcome!r}"},
+                                status_code=404)
         prediction = engine.interrupt(request.path_params["id"],
                                       "canceled" if outcome == "cancel" else "time_out")
         return engine.describe(prediction.id)
@@ -106,7 +131,7 @@ def routes(engine: Engine) -> list[Route]:
                 prediction_id=query.get("prediction_id"),
                 limit=int(query["limit"]) if "limit" in query else None)
         except ValueError as exc:
-            raise bad_request(f"Control API: bad filter ({exc})") from None
+            raise InvalidRequest(f"Control API: bad filter ({exc})") from None
         return {"entries": [e.as_json() for e in entries], "capacity": engine.journal.capacity}
 
     async def violations(request: Request) -> Any:
@@ -123,7 +148,7 @@ def routes(engine: Engine) -> list[Route]:
         try:
             interval = float(query.get("min_poll_interval", "1"))
         except ValueError:
-            raise bad_request("min_poll_interval: expected seconds") from None
+            raise InvalidRequest("min_poll_interval: expected seconds") from None
         entries = engine.journal.entries(key=query.get("key"))
         return analyse(entries, min_poll_interval=interval).as_json()
 
@@ -134,10 +159,10 @@ def routes(engine: Engine) -> list[Route]:
         if request.method == "POST":
             values = await body(request)
             if not isinstance(values.get("error"), str):
-                raise bad_request("error: expected an error name, e.g. PoseError")
+                raise InvalidRequest("error: expected an error name, e.g. PoseError")
             times = values.get("times", 1)
             if not isinstance(times, int) or isinstance(times, bool):
-                raise bad_request("times: expected an integer")
+                raise InvalidRequest("times: expected an integer")
             engine.fail_next(values["error"], model=values.get("model"), times=times,
                              key=values.get("key"))
         return {"faults": [rule.as_json() for rule in engine.faults.rules]}

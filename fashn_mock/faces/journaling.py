@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fashn_mock.engine import Engine
 from fashn_mock.engine.journal import JournalEntry, shorten
+from fashn_mock.faces.common import bearer_key
 
 BODY_CAP = 64 * 1024
 """Request bytes kept for the journal; larger bodies are noted, not stored."""
@@ -113,7 +114,7 @@ def build_entry(exchange: Exchange, strict: bool, seq: int) -> JournalEntry:
     violations = _violations(exchange, query, headers, complete) if strict else []
     return JournalEntry(
         seq=seq, at=exchange.at, method=exchange.method, path=exchange.path, query=query,
-        key=_bearer(headers.get("authorization")), body=_recorded(exchange, complete),
+        key=bearer_key(headers.get("authorization")), body=_recorded(exchange, complete),
         status=exchange.status,
         response_headers={k: v for k, v in _decode(exchange.response_headers or []).items()
                           if k in RECORDED_HEADERS},
@@ -134,13 +135,6 @@ def _violations(exchange: Exchange, query: dict[str, str], headers: dict[str, st
 
 def _decode(raw: RawHeaders) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in raw}
-
-
-def _bearer(header: str | None) -> str | None:
-    if not header:
-        return None
-    scheme, _, key = header.partition(" ")
-    return key.strip() or None if scheme.lower() == "bearer" else None
 
 
 def _json(raw: bytes) -> Any:

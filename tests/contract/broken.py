@@ -104,8 +104,8 @@ def plain_text_500(method: str, path: str, status: int, headers: dict[str, str],
 
 def charges_failures(emulator: Emulator) -> Emulator:
     """The ledger charges failed predictions too."""
-    engine = emulator.engine
-    original = engine._close
+    books = emulator.engine.books
+    original = books.close
 
     def close(account: Any, prediction: Any) -> None:
         if not prediction.settled and prediction.outcome != "completed":
@@ -114,7 +114,7 @@ def charges_failures(emulator: Emulator) -> Emulator:
             account.balance.on_demand -= prediction.cost
         original(account, prediction)
 
-    engine._close = close  # type: ignore[method-assign]
+    books.close = close  # type: ignore[method-assign]
     return emulator
 
 
@@ -132,5 +132,6 @@ def shows_everyones_predictions(emulator: Emulator) -> Emulator:
 
 
 def reuses_ids(emulator: Emulator) -> Emulator:
-    emulator.engine._new_id = lambda: "0b0b0b0b-0000-4000-8000-000000000000"  # type: ignore[method-assign]
+    emulator.engine.submission.new_id = (  # type: ignore[method-assign]
+        lambda: "0b0b0b0b-0000-4000-8000-000000000000")
     return emulator

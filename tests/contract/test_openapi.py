@@ -14,7 +14,7 @@ from fashn_mock import catalog
 from fashn_mock.catalog import RUNTIME_ERRORS
 from fashn_mock.contract.components import component_name
 from fashn_mock.contract.openapi import render_yaml
-from fashn_mock.errors import HTTP_ERRORS
+from fashn_mock.faces.native.errors import HTTP_ERRORS
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = yaml.safe_load((ROOT / "openapi.yaml").read_text())

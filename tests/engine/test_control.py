@@ -3,7 +3,13 @@ from __future__ import annotations
 import pytest
 
 from fashn_mock import Config, Emulator
-from fashn_mock.errors import ApiError
+from fashn_mock.engine.errors import (
+    InvalidRequest,
+    NoFreeSlot,
+    OutOfCredits,
+    ServiceFault,
+    UnknownPrediction,
+)
 from fashn_mock.validation import parse_run_body
 from tests.support import tryon
 
@@ -14,12 +20,11 @@ def submit(emulator: Emulator, key: str = "k", **inputs: object) -> str:
 
 def test_concurrency_slots_free_as_predictions_finish(emulator: Emulator) -> None:
     ids = [submit(emulator, mode="performance") for _ in range(6)]
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(NoFreeSlot) as caught:
         submit(emulator)
     error = caught.value
-    assert (error.status, error.name) == (429, "ConcurrencyLimitExceeded")
     first_done = min(emulator.engine.predictions[i].finished_at for i in ids)
-    assert int(error.headers["Retry-After"]) == pytest.approx(first_done - emulator.now(),
+    assert error.retry_after == pytest.approx(first_done - emulator.now(),
                                                               abs=1)
     assert emulator.engine.unfinished("k") == 6
     submit(emulator, key="other")  # slots are per key
@@ -38,12 +43,11 @@ def test_no_limits_turns_slots_off() -> None:
 def test_set_credits_and_balance_arithmetic(emulator: Emulator) -> None:
     emulator.set_credits("k", subscription=2, on_demand=3)
     submit(emulator, num_samples=4)
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(OutOfCredits):
         submit(emulator, num_samples=2)
-    assert caught.value.name == "OutOfCredits"
     emulator.advance(30)
     assert emulator.balance("k").as_json() == {"total": 1, "subscription": 0, "on_demand": 1}
-    with pytest.raises(ApiError):
+    with pytest.raises(InvalidRequest):
         emulator.set_credits("k", -1)
 
 
@@ -67,9 +71,9 @@ def test_pose_error_appears_part_way_through_processing(emulator: Emulator) -> N
 
 def test_http_level_fault_fails_the_request(emulator: Emulator) -> None:
     emulator.fail_next("InternalServerError")
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(ServiceFault) as caught:
         submit(emulator)
-    assert caught.value.status == 500
+    assert caught.value.kind == "internal" and caught.value.scripted
     submit(emulator)
 
 
@@ -97,7 +101,7 @@ def test_list_and_describe(emulator: Emulator) -> None:
     detail = emulator.prediction(prediction_id)
     assert detail["inputs"]["seed"] == 9 and detail["timeline"][0]["status"] == "starting"
     assert detail["outputs"] == ["output_0.png"]
-    with pytest.raises(ApiError):
+    with pytest.raises(UnknownPrediction):
         emulator.prediction("nope")
 
 

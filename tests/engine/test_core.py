@@ -6,7 +6,7 @@ import pytest
 
 from fashn_mock import Config, Emulator
 from fashn_mock.engine import DOCS_EXAMPLE_ID, Engine
-from fashn_mock.errors import ApiError
+from fashn_mock.engine.errors import OutOfCredits, Unauthenticated, UnknownPrediction
 from fashn_mock.validation import parse_run_body
 from tests.support import MINIMAL_INPUTS, URL, data_uri, tryon
 
@@ -87,9 +87,9 @@ def test_out_of_credits_is_429_and_creates_nothing() -> None:
     emulator = Emulator(Config(credits=2), manual_clock=True)
     engine = emulator.engine
     submit(engine, tryon(num_samples=2))
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(OutOfCredits) as caught:
         submit(engine, tryon())
-    assert (caught.value.status, caught.value.name) == (429, "OutOfCredits")
+    assert (caught.value.cost, caught.value.available) == (1, 0)
     assert len(engine.account("k").prediction_ids) == 1
 
 
@@ -116,9 +116,8 @@ def test_reframe_of_an_image_already_at_the_ratio_fails(emulator: Emulator) -> N
 
 def test_other_keys_cannot_see_my_predictions(emulator: Emulator) -> None:
     prediction_id = submit(emulator.engine, tryon(), key="alice")
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(UnknownPrediction):
         emulator.engine.status("bob", prediction_id)
-    assert caught.value.status == 404
 
 
 def test_docs_example_id_is_completed_for_every_key(emulator: Emulator) -> None:
@@ -138,15 +137,13 @@ def test_every_model_completes(model: str) -> None:
     assert view.credits_used == view.prediction.cost >= 1
 
 
-def test_authentication() -> None:
-    open_engine = Engine(Config())
-    assert open_engine.authenticate("Bearer anything") == "anything"
+def test_only_configured_keys_are_accepted() -> None:
+    assert Engine(Config()).check_key("anything") == "anything"
     closed = Engine(Config(api_keys=("good",)))
-    assert closed.authenticate("Bearer good") == "good"
-    for header in (None, "", "Bearer", "Bearer ", "Basic good", "Bearer bad"):
-        with pytest.raises(ApiError) as caught:
-            closed.authenticate(header)
-        assert caught.value.status == 401
+    assert closed.check_key("good") == "good"
+    with pytest.raises(Unauthenticated) as caught:
+        closed.check_key("bad")
+    assert caught.value.problem == "unknown"
 
 
 def test_ids_are_canonical_uuid4_strings() -> None:

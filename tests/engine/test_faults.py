@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from fashn_mock import catalog
+from fashn_mock.engine.errors import InvalidRequest
 from fashn_mock.engine.faults import FaultPlan, FaultRule, check_name, marker_in
-from fashn_mock.errors import ApiError
 
 
 def test_marker_is_found_in_any_string() -> None:
@@ -17,9 +17,9 @@ def test_marker_is_found_in_any_string() -> None:
 def test_names_are_checked() -> None:
     assert check_name("PoseError") == "PoseError"
     assert check_name("RateLimitExceeded") == "RateLimitExceeded"
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(InvalidRequest) as caught:
         check_name("NoSuchError")
-    assert caught.value.status == 400 and "PoseError" in caught.value.message
+    assert "PoseError" in caught.value.message
 
 
 def test_rules_are_consumed_in_order_and_filtered() -> None:
@@ -31,9 +31,9 @@ def test_rules_are_consumed_in_order_and_filtered() -> None:
     assert plan.take("bob", "edit").error == "PipelineError"  # type: ignore[union-attr]
     assert plan.take("bob", "tryon-v1.6").error == "PoseError"  # type: ignore[union-attr]
     assert plan.take("bob", "tryon-v1.6") is None and plan.rules == []
-    with pytest.raises(ApiError):
+    with pytest.raises(InvalidRequest):
         plan.schedule(FaultRule("PoseError", model="nope"))
-    with pytest.raises(ApiError):
+    with pytest.raises(InvalidRequest):
         plan.schedule(FaultRule("PoseError", times=0))
 
 

@@ -9,9 +9,10 @@ import pytest
 
 from fashn_mock import Emulator
 from fashn_mock.engine import Prediction
+from fashn_mock.engine.errors import DomainError, NoFreeSlot, OutOfCredits, RateLimited
 from fashn_mock.engine.playback import PARKED
 from fashn_mock.engine.prediction import Status
-from fashn_mock.errors import ApiError, named
+from fashn_mock.faces.native import payload
 from fashn_mock.validation import RunRequest, parse_run_body
 from tests.support import tryon
 
@@ -47,7 +48,7 @@ class Source:
 
     def match(self, key: str, run: RunRequest, query: Mapping[str, str]) -> Any:
         self.asked.append((key, run.spec.name, dict(query)))
-        if isinstance(self.answer, ApiError):
+        if isinstance(self.answer, DomainError):
             raise self.answer
         return self.answer
 
@@ -64,8 +65,8 @@ def test_a_playback_replaces_the_synthetic_prediction(emulator: Emulator) -> Non
     emulator.advance(4)
     view = emulator.engine.status("k", prediction.id)
     assert view.status == "failed"
-    assert emulator.engine.payload(view, "http://x") == {"id": prediction.id,
-                                                         "status": "failed", "recorded": True}
+    assert payload(emulator.engine, view, "http://x") == {
+        "id": prediction.id, "status": "failed", "recorded": True}
     assert emulator.engine.balance("k").total == 1_000_000_000  # failed: released
 
 
@@ -79,16 +80,16 @@ def test_playback_still_pays_and_takes_a_slot() -> None:
     emulator = Emulator(manual_clock=True, time_scale=1, credits=10, concurrency=1)
     emulator.engine.playback = Source(Scripted())
     emulator.engine.submit("k", parse_run_body(tryon()))
-    with pytest.raises(ApiError, match="ConcurrencyLimitExceeded"):
+    with pytest.raises(NoFreeSlot):
         emulator.engine.submit("k", parse_run_body(tryon()))
     emulator.set_credits("poor", 6)
-    with pytest.raises(ApiError, match="OutOfCredits"):  # the recorded cost is 7
+    with pytest.raises(OutOfCredits):  # the recorded cost is 7
         emulator.engine.submit("poor", parse_run_body(tryon()))
 
 
 def test_a_source_may_refuse(emulator: Emulator) -> None:
-    emulator.engine.playback = Source(named("RateLimitExceeded"))
-    with pytest.raises(ApiError, match="RateLimitExceeded"):
+    emulator.engine.playback = Source(RateLimited("run", None))
+    with pytest.raises(RateLimited):
         emulator.engine.submit("k", parse_run_body(tryon()))
 
 

@@ -1,0 +1,102 @@
+"""The native FASHN face: ``/v1/run``, ``/v1/status/{id}``, ``/v1/credits``.
+
+Authentication is ``Authorization: Bearer <key>``; refusals are answered by
+``faces.native.errors``; the status body is ``{id, status, output, error}``
+(DOCS-OAS ``StatusResponse``) with ``x-fashn-credits-used`` once completed.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from fashn_mock.engine import TERMINAL, Engine
+from fashn_mock.engine.faults import HEADER as SCRIPTED_ERROR_HEADER
+from fashn_mock.engine.views import PredictionState
+from fashn_mock.faces.common import (
+    answering_errors,
+    base_url,
+    read_body,
+    require_bearer,
+    window_headers,
+)
+from fashn_mock.faces.native.errors import render
+from fashn_mock.faces.outputs import output_values, renders_inline
+from fashn_mock.validation import parse_json, parse_run_body, parse_webhook_url
+
+CREDITS_USED_HEADER = "x-fashn-credits-used"
+INLINE_BODY_BYTES = 16 * 1024
+
+
+def payload(engine: Engine, state: PredictionState, url: str) -> dict[str, Any]:
+    """The status body ``{id, status, output, error}`` (DOCS-OAS StatusResponse)."""
+    prediction = state.prediction
+    if prediction.playback is not None:
+        return prediction.playback.payload(prediction, state.status, url, state.now)
+    output = output_values(engine, state, url) if state.status == "completed" else None
+    error = prediction.error if state.status in TERMINAL else None
+    return {"id": prediction.id, "status": state.status, "output": output, "error": error}
+
+
+def runs_inline(raw: bytes, engine: Engine) -> bool:
+    """Whether submitting this body may run on the event loop: decoding data URIs and
+    fetching URLs (which may point back at this very server) must not, so only small
+    bodies with no image data (no ``data:``, no escapes that could spell one) do."""
+    return (len(raw) <= INLINE_BODY_BYTES and engine.fetcher is None
+            and b"data:" not in raw and b"\\u" not in raw)
+
+
+def routes(engine: Engine) -> list[Route]:
+    config = engine.config
+    guarded = answering_errors(render)
+
+    def admit(request: Request, route: str) -> tuple[str, dict[str, str]]:
+        """Authenticate and count the request; its rate headers for the response."""
+        key = engine.check_key(require_bearer(request.headers.get("authorization")))
+        window = engine.admit(key, route, request.headers.get(SCRIPTED_ERROR_HEADER))
+        if window is None:
+            return key, {}
+        request.state.rate_headers = window_headers(window)  # also for later refusals
+        return key, dict(request.state.rate_headers)
+
+    @guarded
+    async def run(request: Request) -> Response:
+        key, headers = admit(request, "run")
+        raw = await read_body(request, config.max_body_bytes)
+        run_request = parse_run_body(parse_json(raw))
+        webhook_url = parse_webhook_url(request.query_params.get("webhook_url")) \
+            if request.scope["query_string"] else None
+        submit = functools.partial(engine.submit, key, run_request, webhook_url=webhook_url,
+                                   scripted_error=request.headers.get(SCRIPTED_ERROR_HEADER))
+        prediction = submit() if runs_inline(raw, engine) else await run_in_threadpool(submit)
+        # the ids are UUID-shaped: no JSON escaping is ever needed
+        return Response(b'{"id":"%s","error":null}' % prediction.id.encode(),
+                        media_type="application/json", headers=headers)
+
+    @guarded
+    async def status(request: Request) -> Response:
+        key, headers = admit(request, "status")
+        state = engine.status(key, request.path_params["id"])
+        make_payload = functools.partial(payload, engine, state,
+                                         base_url(request, config.public_url))
+        body = await run_in_threadpool(make_payload) if renders_inline(state) \
+            else make_payload()
+        if state.credits_used is not None:
+            headers[CREDITS_USED_HEADER] = str(state.credits_used)
+        return JSONResponse(body, headers=headers)
+
+    @guarded
+    async def credits(request: Request) -> Response:
+        key, headers = admit(request, "credits")
+        return JSONResponse({"credits": engine.balance(key).as_json()}, headers=headers)
+
+    return [
+        Route("/v1/run", run, methods=["POST"]),
+        Route("/v1/status/{id:path}", status, methods=["GET"]),
+        Route("/v1/credits", credits, methods=["GET"]),
+    ]
