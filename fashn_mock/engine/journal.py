@@ -30,6 +30,8 @@ class JournalEntry:
     """The status a ``/v1/status`` answer reported."""
     error: str | None = None
     violations: list[dict[str, Any]] = field(default_factory=list)
+    dialect: str = "native"
+    """The wire dialect of the request (native, concurred, pixazo)."""
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -83,7 +85,7 @@ class Journal:
     def entries(self, *, key: str | None = None, method: str | None = None,
                 path: str | None = None, status: int | None = None,
                 since: float | None = None, prediction_id: str | None = None,
-                limit: int | None = None) -> list[JournalEntry]:
+                limit: int | None = None, dialect: str | None = None) -> list[JournalEntry]:
         """Entries oldest first, filtered; ``path`` matches as a prefix."""
         with self._lock:
             snapshot = self._snapshot()
@@ -93,7 +95,8 @@ class Journal:
                  and (path is None or e.path.startswith(path))
                  and (status is None or e.status == status)
                  and (since is None or e.at >= since)
-                 and (prediction_id is None or e.prediction_id == prediction_id)]
+                 and (prediction_id is None or e.prediction_id == prediction_id)
+                 and (dialect is None or e.dialect == dialect)]
         return found[-limit:] if limit else found
 
     def forget(self, key: str | None = None) -> None:

@@ -128,7 +128,7 @@ def routes(engine: Engine) -> list[Route]:
                 key=query.get("key"), method=query.get("method"), path=query.get("path"),
                 status=int(query["status"]) if "status" in query else None,
                 since=float(query["since"]) if "since" in query else None,
-                prediction_id=query.get("prediction_id"),
+                prediction_id=query.get("prediction_id"), dialect=query.get("dialect"),
                 limit=int(query["limit"]) if "limit" in query else None)
         except ValueError as exc:
             raise InvalidRequest(f"Control API: bad filter ({exc})") from None

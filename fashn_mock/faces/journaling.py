@@ -1,4 +1,5 @@
-"""ASGI middleware that records every /v1 exchange in the engine's journal.
+"""ASGI middleware that records every API exchange (of every dialect) in the
+engine's journal.
 
 Recording is on the hot path, so it only keeps raw bytes and header lists;
 parsing (JSON bodies, headers, strict-mode contract checks) happens when the
@@ -10,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -29,6 +31,30 @@ RawHeaders = list[tuple[bytes, bytes]]
 STATUS_FIELD = re.compile(rb'"status":\s*"([a-z_]+)"')
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """What a dialect's exchange says about keys and predictions."""
+
+    key: str | None
+    prediction_id: str | None = None
+    prediction_status: str | None = None
+    """The status a status answer reported."""
+    error: str | None = None
+    """The error name of a refusal."""
+
+
+@dataclass(frozen=True)
+class JournalRoute:
+    """Which requests a dialect journals (``prefix``) and how to read its exchanges."""
+
+    prefix: str
+    dialect: str
+    parse: Callable[[Exchange, dict[str, str], Any], Parsed]
+    """(exchange, decoded request headers, parsed response JSON) -> what it says."""
+    strict: bool = False
+    """Checked against the contract with ``--strict``."""
+
+
 @dataclass
 class Exchange:
     """One request and its response, as raw as they came."""
@@ -46,13 +72,18 @@ class Exchange:
 
 
 class JournalMiddleware:
-    def __init__(self, app: ASGIApp, engine: Engine, prefix: str = "/v1/") -> None:
+    def __init__(self, app: ASGIApp, engine: Engine,
+                 routes: tuple[JournalRoute, ...] = ()) -> None:
         self.app = app
         self.engine = engine
-        self.prefix = prefix
+        self.routes = routes or (NATIVE,)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+        route = None
+        if scope["type"] == "http":
+            path = scope["path"]
+            route = next((r for r in self.routes if path.startswith(r.prefix)), None)
+        if route is None:
             await self.app(scope, receive, send)
             return
         exchange = Exchange(self.engine.clock.now(), scope["method"], scope["path"],
@@ -64,8 +95,8 @@ class JournalMiddleware:
             nonlocal recorded
             if not recorded:
                 recorded = True
-                self.engine.journal.record_lazy(
-                    functools.partial(build_entry, exchange, self.engine.config.strict))
+                self.engine.journal.record_lazy(functools.partial(
+                    build_entry, exchange, route, self.engine.config.strict))
 
         async def receive_and_keep() -> Message:
             message = await receive()
@@ -94,12 +125,27 @@ class JournalMiddleware:
             record()
 
 
-def build_entry(exchange: Exchange, strict: bool, seq: int) -> JournalEntry:
+def build_entry(exchange: Exchange, route: JournalRoute, strict: bool,
+                seq: int) -> JournalEntry:
     """The journal entry of one exchange (run when the journal is read)."""
     headers = _decode(exchange.headers)
     query = dict(parse_qsl(exchange.query_string.decode("latin-1"), keep_blank_values=True))
     complete = exchange.body_size == len(exchange.body)
     answer = _json(bytes(exchange.response_body)) if exchange.response_body else None
+    parsed = route.parse(exchange, headers, answer)
+    violations = _violations(exchange, query, headers, complete) \
+        if strict and route.strict else []
+    return JournalEntry(
+        seq=seq, at=exchange.at, method=exchange.method, path=exchange.path, query=query,
+        key=parsed.key, body=_recorded(exchange, complete), status=exchange.status,
+        response_headers={k: v for k, v in _decode(exchange.response_headers or []).items()
+                          if k in RECORDED_HEADERS},
+        prediction_id=parsed.prediction_id, prediction_status=parsed.prediction_status,
+        error=parsed.error, violations=violations, dialect=route.dialect)
+
+
+def parse_native(exchange: Exchange, headers: dict[str, str], answer: Any) -> Parsed:
+    """Keys, ids and statuses of ``/v1`` exchanges."""
     prediction_id = prediction_status = None
     if exchange.path.startswith("/v1/status/"):
         prediction_id = exchange.path.removeprefix("/v1/status/")
@@ -111,16 +157,11 @@ def build_entry(exchange: Exchange, strict: bool, seq: int) -> JournalEntry:
         prediction_id = answer["id"]
     error = answer.get("error") if isinstance(answer, dict) and exchange.status >= 400 \
         else None
-    violations = _violations(exchange, query, headers, complete) if strict else []
-    return JournalEntry(
-        seq=seq, at=exchange.at, method=exchange.method, path=exchange.path, query=query,
-        key=bearer_key(headers.get("authorization")), body=_recorded(exchange, complete),
-        status=exchange.status,
-        response_headers={k: v for k, v in _decode(exchange.response_headers or []).items()
-                          if k in RECORDED_HEADERS},
-        prediction_id=prediction_id, prediction_status=prediction_status,
-        error=error if isinstance(error, str) else None,
-        violations=violations)
+    return Parsed(bearer_key(headers.get("authorization")), prediction_id, prediction_status,
+                  error if isinstance(error, str) else None)
+
+
+NATIVE = JournalRoute("/v1/", "native", parse_native, strict=True)
 
 
 def _violations(exchange: Exchange, query: dict[str, str], headers: dict[str, str],
