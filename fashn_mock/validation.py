@@ -24,7 +24,7 @@ from fashn_mock.engine.errors import InvalidRequest
 MODEL_NAMES = ", ".join(spec.name for spec in catalog.MODELS)
 WEBHOOK_URL_SCHEMA = {"type": "string", "format": "uri", "pattern": "^https?://"}
 """The ``webhook_url`` query parameter (the contract uses this very schema): an RFC 3986
-URI (DOCS-OAS ``format: uri``) with an http(s) scheme."""
+URI (``format: uri``; docs/api-facts.md#webhooks) with an http(s) scheme."""
 _WEBHOOK_URL = jsonschema_rs.validator_for(WEBHOOK_URL_SCHEMA, validate_formats=True)
 WEAK = ("AnyOf", "OneOfNotValid", "OneOfMultipleValid")
 """Error kinds that only say "none of the alternatives fit": reported last."""

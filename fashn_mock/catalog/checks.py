@@ -1,17 +1,18 @@
 """Rules between fields. Breaking one is not a schema error: the prediction is
-accepted and then fails at runtime with ``InputValidationError`` (issue 2)."""
+accepted and then fails at runtime with ``InputValidationError``
+(docs/api-facts.md#runtime-errors)."""
 
 from __future__ import annotations
 
 from fashn_mock.catalog.rules import Inputs, ratio_value
 from fashn_mock.catalog.spec import ImageSizes
 
-RATIO_TOLERANCE = 0.02  # DOCS reframe: "within 2% of the target ratio"
+RATIO_TOLERANCE = 0.02  # "within 2% of the target ratio": docs/api-facts.md#reframe
 
 
 def model_image_alone(inputs: Inputs, images: ImageSizes) -> str | None:
     """product-to-model: the deprecated ``model_image`` cannot be combined with
-    other references (DOCS current)."""
+    other references (docs/api-facts.md#product-to-model)."""
     if not inputs.get("model_image"):
         return None
     clashing = [k for k in ("image_prompt", "background_reference", "face_reference")
@@ -23,7 +24,7 @@ def model_image_alone(inputs: Inputs, images: ImageSizes) -> str | None:
 
 
 def end_image_needs_1080p(inputs: Inputs, images: ImageSizes) -> str | None:
-    """image-to-video: ``end_image`` only at 1080p (DOCS)."""
+    """image-to-video: ``end_image`` only at 1080p (docs/api-facts.md#image-to-video)."""
     if inputs.get("end_image") and inputs.get("resolution", "1080p") != "1080p":
         return (f"end_image is only supported at resolution 1080p, "
                 f"got {inputs.get('resolution')}")
@@ -31,7 +32,8 @@ def end_image_needs_1080p(inputs: Inputs, images: ImageSizes) -> str | None:
 
 
 def reframe_target_given(inputs: Inputs, images: ImageSizes) -> str | None:
-    """Old reframe form: aspect_ratio mode needs ``target_aspect_ratio`` (SDK text)."""
+    """Old reframe form: aspect_ratio mode needs ``target_aspect_ratio``
+    (docs/api-facts.md#reframe)."""
     if (not inputs.get("aspect_ratio") and inputs.get("mode") == "aspect_ratio"
             and not inputs.get("target_aspect_ratio")):
         return "target_aspect_ratio is required when mode is 'aspect_ratio'"
@@ -39,7 +41,8 @@ def reframe_target_given(inputs: Inputs, images: ImageSizes) -> str | None:
 
 
 def reframe_changes_ratio(inputs: Inputs, images: ImageSizes) -> str | None:
-    """reframe: a source already within 2% of the target ratio is rejected (DOCS)."""
+    """reframe: a source already within 2% of the target ratio is rejected
+    (docs/api-facts.md#reframe)."""
     target = inputs.get("aspect_ratio") or inputs.get("target_aspect_ratio")
     if not target or "image" not in images:
         return None
@@ -51,7 +54,7 @@ def reframe_changes_ratio(inputs: Inputs, images: ImageSizes) -> str | None:
 
 
 def mask_matches_image(inputs: Inputs, images: ImageSizes) -> str | None:
-    """edit: ``mask`` must have the source image's dimensions (DOCS)."""
+    """edit: ``mask`` must have the source image's dimensions (docs/api-facts.md#edit)."""
     mask_key = "mask" if "mask" in images else "mask_image"
     if mask_key not in images or "image" not in images:
         return None

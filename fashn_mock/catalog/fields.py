@@ -13,10 +13,10 @@ from typing import Any
 Schema = dict[str, Any]
 
 SEED_MAX = 2**32 - 1
-"""Largest documented seed (DOCS, DOCS-OAS, S001)."""
+"""Largest documented seed (docs/api-facts.md#shared-parameters)."""
 
 ASPECT_RATIOS = ("21:9", "1:1", "4:3", "3:2", "2:3", "5:4", "4:5", "3:4", "16:9", "9:16")
-"""Current ten-value list (PY 0.9.0, DOCS-OAS); older lists are subsets of it."""
+"""Current ten-value list (docs/api-facts.md#shared-parameters); older lists are subsets of it."""
 
 RESOLUTIONS = ("1k", "2k", "4k")
 GENERATION_MODES = ("fast", "balanced", "quality")

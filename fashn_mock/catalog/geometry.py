@@ -28,7 +28,7 @@ def by_ratio(*, source: tuple[str, ...] = (), default: str = "1:1",
     """Size from ``aspect_ratio`` if given, else the ratio of the first decodable
     image in ``source``, else ``default``; scaled by the ``resolution`` tier.
     ``cap_tier_with``: an input whose presence caps the tier at 2k (model-create's
-    face_reference, DOCS current)."""
+    face_reference, docs/api-facts.md#model-create)."""
 
     def geometry(inputs: Inputs, images: ImageSizes) -> Size:
         ratio = inputs.get("aspect_ratio")

@@ -1,7 +1,8 @@
 """The catalog: one declarative entry per documented model.
 
 Where sources disagree the ``properties`` are the *union* of every documented
-form (issue 2), and ``notes`` says which version drives behaviour.
+form (issue 2), and ``notes`` says which version drives behaviour. Facts, sources
+and those choices: docs/api-facts.md#models.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def _tryon_properties(*, legacy: bool) -> dict[str, f.Schema]:
         "output_format": f.output_format(),
         "return_base64": f.return_base64(),
     }
-    if legacy:  # flat v1 body fields (DOCS-LEGACY endpoints, several crawls)
+    if legacy:  # flat v1 body fields (docs/api-facts.md#legacy)
         for name in ("nsfw_filter",):
             props[name] = f.boolean("Legacy: reject NSFW content.", True)
         for name in ("cover_feet", "adjust_hands", "restore_background", "restore_clothes",
@@ -98,7 +99,8 @@ MODELS: tuple[ModelSpec, ...] = (
         seconds=_tryon_max_seconds,
         geometry=geometry.by_ratio(source=("model_image",), default="2:3"),
         extra_runtime_errors=("PoseError",),
-        notes="generation_mode is balanced|quality (DOCS, PY enum); omitted is billed balanced.",
+        notes="generation_mode is balanced|quality; omitted is billed balanced "
+              "(docs/api-facts.md#tryon-max).",
     ),
     ModelSpec(
         name="tryon-v1.6",
@@ -110,7 +112,8 @@ MODELS: tuple[ModelSpec, ...] = (
         geometry=geometry.fixed((864, 1296)),
         lifecycle="stable",
         extra_runtime_errors=("PoseError",),
-        notes="num_samples max 4 (DOCS, PY); Pixazo's 5 belongs to that gateway only.",
+        notes="num_samples max 4; Pixazo's 5 belongs to that gateway only "
+              "(docs/api-facts.md#tryon-v1-6).",
     ),
     ModelSpec(
         name="tryon-v1.5",
@@ -124,7 +127,8 @@ MODELS: tuple[ModelSpec, ...] = (
         extra_runtime_errors=("PoseError", "NSFWError", "PhotoTypeError"),
         legacy=True,
         notes="Inputs are v1.6's plus the legacy flat-body fields; category is optional "
-              "(the later flat crawl) rather than required (the earliest crawl).",
+              "(later legacy docs) rather than required (the earliest) "
+              "(docs/api-facts.md#tryon-v1-5).",
     ),
     ModelSpec(
         name="product-to-model",
@@ -145,7 +149,8 @@ MODELS: tuple[ModelSpec, ...] = (
             source=("model_image", "background_reference", "image_prompt", "product_image")),
         checks=(checks.model_image_alone,),
         lifecycle="preview",
-        notes="Union of DOCS (face/background references, num_images) and PY 0.9.0 (21:9).",
+        notes="Union of the docs (face/background references, num_images) and the Python "
+              "SDK 0.9.0 (21:9) (docs/api-facts.md#product-to-model).",
     ),
     ModelSpec(
         name="face-to-model",
@@ -160,8 +165,9 @@ MODELS: tuple[ModelSpec, ...] = (
         credits=r.shared_credits,
         seconds=r.shared_seconds,
         geometry=geometry.by_ratio(default="2:3"),
-        notes="aspect_ratio accepts all 10 values (PY 0.9.0, DOCS-OAS), a superset of "
-              "the 5 vertical ones in DOCS; output_format defaults to jpeg.",
+        notes="aspect_ratio accepts all 10 values (Python SDK 0.9.0, FASHN OpenAPI), a "
+              "superset of the 5 vertical ones in the docs; output_format defaults to "
+              "jpeg (docs/api-facts.md#face-to-model).",
     ),
     ModelSpec(
         name="model-create",
@@ -182,7 +188,8 @@ MODELS: tuple[ModelSpec, ...] = (
         geometry=geometry.by_ratio(source=("image_reference",), default="1:1",
                                    cap_tier_with="face_reference"),
         extra_runtime_errors=("LoRALoadError",),
-        notes="Default ratio 1:1 (DOCS current); face_reference caps output at 2k.",
+        notes="Default ratio 1:1 (current docs); face_reference caps output at 2k "
+              "(docs/api-facts.md#model-create).",
     ),
     ModelSpec(
         name="model-variation",
@@ -241,7 +248,7 @@ MODELS: tuple[ModelSpec, ...] = (
         checks=(checks.reframe_target_given, checks.reframe_changes_ratio),
         notes="Accepts the current form (aspect_ratio) and the old one "
               "(mode/target_direction/target_aspect_ratio); with neither, the old "
-              "direction mode applies.",
+              "direction mode applies (docs/api-facts.md#reframe).",
     ),
     ModelSpec(
         name="background-change",
@@ -254,10 +261,11 @@ MODELS: tuple[ModelSpec, ...] = (
             **f.common_generation(with_aspect_ratio=False),
         },
         required=("image",),
-        credits=r.shared_credits,  # assumed: current price unknown; 1 at fast/1k (DOCS-OLD)
+        credits=r.shared_credits,  # assumed (docs/api-facts.md#background-change)
         seconds=r.shared_seconds,
         geometry=geometry.by_ratio(source=("image",), default="2:3"),
-        notes="prompt is optional to accept the first documented form (background_prompt).",
+        notes="prompt is optional to accept the first documented form (background_prompt) "
+              "(docs/api-facts.md#background-change).",
     ),
     ModelSpec(
         name="background-remove",
@@ -308,7 +316,8 @@ MODELS: tuple[ModelSpec, ...] = (
         seconds=r.shared_seconds,
         geometry=geometry.by_ratio(source=("image",)),
         checks=(checks.mask_matches_image,),
-        notes="Needs prompt (current form) or mask_image (v1 inpainting form).",
+        notes="Needs prompt (current form) or mask_image (v1 inpainting form) "
+              "(docs/api-facts.md#edit).",
     ),
     ModelSpec(
         name="packshot",
@@ -329,7 +338,7 @@ MODELS: tuple[ModelSpec, ...] = (
 
 BY_NAME: dict[str, ModelSpec] = {spec.name: spec for spec in MODELS}
 LEGACY_BODY_MODEL = "tryon-v1.5"
-"""Bodies without model_name/inputs are processed as this model (S002)."""
+"""Bodies without model_name/inputs are processed as this model (docs/api-facts.md#legacy)."""
 
 
 def get(name: str) -> ModelSpec | None:

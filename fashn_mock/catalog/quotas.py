@@ -1,4 +1,4 @@
-"""Documented request quotas (reference §8)."""
+"""Documented request quotas (docs/api-facts.md#rate-limits)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class RateRule:
 
 DEFAULT_RATES = {"run": RateRule(50, 60), "status": RateRule(50, 10),
                  "credits": RateRule(30, 10)}
-"""Documented defaults (DOCS api-fundamentals, credits page)."""
+"""Documented defaults (docs/api-facts.md#rate-limits)."""
 
 DEFAULT_CONCURRENCY = 6
-"""Unfinished predictions per account (DOCS, DOCS-LEGACY)."""
+"""Unfinished predictions per account (docs/api-facts.md#concurrency)."""

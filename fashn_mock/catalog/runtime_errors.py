@@ -1,4 +1,5 @@
-"""The runtime error taxonomy: what a ``failed`` prediction can carry (reference §5).
+"""The runtime error taxonomy: what a ``failed`` prediction can carry
+(docs/api-facts.md#runtime-errors).
 
 ``at`` is when in the timeline the real service reports it: ``"load"`` errors
 appear as processing starts (inputs are fetched then), the others part-way

@@ -82,7 +82,7 @@ def _legacy_request() -> Doc:
     schema = legacy.inputs_schema()
     schema["title"] = "legacy flat try-on body"
     schema["description"] = ("Pre-model_name body: top-level try-on fields, processed as "
-                             f"{legacy.name} (S002).")
+                             f"{legacy.name} (docs/api-facts.md#legacy).")
     schema["not"] = {"anyOf": [{"required": ["model_name"]}, {"required": ["inputs"]}]}
     return schema
 

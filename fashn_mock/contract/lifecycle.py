@@ -343,7 +343,8 @@ def lifecycle_machine(ctx: Context, suite: SuiteResult, *, settle_timeout: float
 
         def settle(self) -> None:
             """Poll until every prediction is terminal: on an emulator by moving its
-            clock (at most EMULATED_HOURS), elsewhere in real time (settle_timeout)."""
+            clock 600 s at a time (at most SETTLE_ROUNDS times), elsewhere in real time
+            (settle_timeout)."""
             deadline, rounds = time.monotonic() + settle_timeout, 0
             while True:
                 waiting = [t for t in self.run.predictions if t.terminal is None]

@@ -71,7 +71,7 @@ def _bind(base: type[Any], ctx: Context, suite: SuiteResult) -> type[Any]:
                 if next(runs) % 2:  # every other chain can complete, not only fail
                     case.body = with_loadable_images(case.body)
                 return
-            case.body = make_free(case.body)  # fails at load time: free (DOCS)
+            case.body = make_free(case.body)  # fails at load time: free (docs/api-facts.md#credits)
             price = worst_case(case.body)
             if not ctx.budget.reserve(price):
                 suite.skipped["chain step over budget"] += 1

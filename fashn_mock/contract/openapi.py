@@ -179,10 +179,11 @@ def build() -> Doc:
     return {
         "openapi": "3.1.0",
         "info": {"title": "FASHN API (as emulated by fashn-mock)", "version": __version__,
-                 "description": "Generated from fashn_mock.catalog; facts and their sources "
-                                "are in shared/reference/fashn-api.md. Headers marked "
+                 "description": "Generated from fashn_mock.catalog. The API facts it "
+                                "encodes, their public sources and the emulator's choices "
+                                "are in fashn-mock's docs/api-facts.md. Headers marked "
                                 "fashn-mock are sent by the emulator; the native API does "
-                                "not document them."},
+                                "not document them (docs/api-facts.md#emulator-additions)."},
         "servers": [{"url": "https://api.fashn.ai"}, {"url": "http://127.0.0.1:8000"}],
         "security": [{"bearerAuth": []}],
         "tags": [{"name": "predictions"}, {"name": "account"}],

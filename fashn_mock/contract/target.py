@@ -1,9 +1,10 @@
 """What the suites talk to: a base URL, API keys, and one HTTP client for every suite.
 
-``Sender`` sends through httpx (a real socket, or the emulator in-process), waits
-out 429s when asked (sleeping, or advancing an emulator's clock through its
-``/_mock`` control API), and keeps every exchange so a failure can be replayed
-as a curl line.
+``Sender`` sends through httpx (a real socket, or the emulator in-process), counts
+the requests, and waits out 429s when asked (sleeping, or advancing an emulator's
+clock through its ``/_mock`` control API). It keeps no history: a suite that finds
+a failure passes the ``httpx.Response`` to ``report.Failure.of``, which prints
+``response.request`` as a curl line.
 """
 
 from __future__ import annotations
@@ -100,12 +101,6 @@ class Target:
             if self.is_emulator:
                 with contextlib.suppress(httpx.HTTPError):
                     self.clock_control = client.get("/_mock/clock").status_code == 200
-
-
-@dataclass
-class Exchange:
-    request: httpx.Request
-    response: httpx.Response
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Credit balances: subscription credits are spent before on-demand ones (DOCS).
+"""Credit balances: subscription credits are spent before on-demand ones
+(docs/api-facts.md#credits).
 
 Admission reserves a prediction's cost so concurrent predictions cannot
 overdraw; completion charges it; failure releases it (failures are free).

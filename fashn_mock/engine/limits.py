@@ -3,7 +3,8 @@
 The sliding-window arithmetic is pyrate-limiter's ``InMemoryBucket``, fed with
 timestamps from the emulator's clock (its own limiter reads the wall clock, so
 only the bucket is used). Window type and keying are undocumented natively
-(reference §8): the emulator uses a sliding window per API key and route.
+(docs/api-facts.md#rate-limits): the emulator uses a sliding window per API key
+and route.
 """
 
 from __future__ import annotations

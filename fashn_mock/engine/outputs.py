@@ -34,7 +34,8 @@ def output_bytes(prediction: Prediction, index: int, media: MediaStore) -> bytes
 def output_file(prediction: Prediction, name: str, media: MediaStore,
                 now: float) -> tuple[bytes, str] | None:
     """The bytes and media type behind output ``name``, if that output exists on the
-    CDN at ``now``. Base64 outputs are never on the CDN (DOCS: kept in memory only)."""
+    CDN at ``now``. Base64 outputs are never on the CDN (kept in memory only:
+    docs/api-facts.md#retention)."""
     if prediction.playback is not None:
         return prediction.playback.output_file(prediction, name, now)
     names = prediction.output_names()

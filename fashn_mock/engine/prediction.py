@@ -2,7 +2,8 @@
 
 A prediction stores the instants at which it enters each phase; its status at
 any time is read off those timestamps ("lazy state machine"), so an idle
-prediction costs memory, not CPU, and no task sleeps per prediction.
+prediction costs memory, not CPU, and no task sleeps per prediction. The statuses
+and their order: docs/api-facts.md#lifecycle.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ if TYPE_CHECKING:
 Status = Literal["starting", "in_queue", "processing", "completed", "failed", "canceled",
                  "time_out"]
 ANY_KEY = "\x00public"
-"""Owner of the docs' example prediction: visible to every key, never listed. It
-contains a NUL, which no HTTP header can carry, so no client key can ever equal it."""
+"""Owner of the docs' example prediction: visible to every key, never listed
+(docs/api-facts.md#prediction-ids). It contains a NUL, which no HTTP header can
+carry, so no client key can ever equal it."""
 IN_PROGRESS: tuple[Status, ...] = ("starting", "in_queue", "processing")
 TERMINAL: tuple[Status, ...] = ("completed", "failed", "canceled", "time_out")
 ORDER: dict[str, int] = {"starting": 0, "in_queue": 1, "processing": 2, **{s: 3 for s in TERMINAL}}
@@ -90,7 +92,8 @@ def schedule(created_at: float, seconds: Seconds, rng: random.Random, scale: flo
 
     The total duration is drawn from the model's documented range; ``starting``
     takes 5% of it (at most 1 s), ``in_queue`` 10% (at most 2 s), ``processing``
-    the rest. Everything is multiplied by ``scale`` (``--time-scale``).
+    the rest (assumed: docs/api-facts.md#lifecycle). Everything is multiplied by
+    ``scale`` (``--time-scale``).
     """
     total = rng.uniform(*seconds)
     starting = min(1.0, 0.05 * total)

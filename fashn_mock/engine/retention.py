@@ -1,5 +1,5 @@
-"""How long outputs live (DOCS data-retention, reference §4.2-4.3), on the
-emulator's clock. The one place these durations are defined.
+"""How long outputs live (docs/api-facts.md#retention), on the emulator's clock.
+The one place these durations are defined.
 
 - CDN URLs answer 404 from 72 h after completion (``finished_at``).
 - ``return_base64`` outputs are held for 60 min after completion; after that
@@ -19,7 +19,8 @@ HOUR = 3600.0
 CDN_RETENTION_SECONDS = 72 * HOUR
 BASE64_RETENTION_SECONDS = 1 * HOUR
 EXPIRED_BASE64 = "<base64>_expired"
-"""What the status endpoint shows in place of an expired base64 output (DOCS)."""
+"""What the status endpoint shows in place of an expired base64 output
+(docs/api-facts.md#retention)."""
 
 
 def cdn_expired(prediction: Prediction, now: float) -> bool:

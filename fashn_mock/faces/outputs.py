@@ -1,6 +1,6 @@
 """A completed prediction's ``output`` array as the FASHN dialects show it: CDN URLs,
 or ``data:`` URIs when ``return_base64`` was asked (``"<base64>_expired"`` after
-60 min, one entry per output, DOCS data-retention)."""
+60 min, one entry per output: docs/api-facts.md#retention)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Fetch URL image inputs (``--fetch-inputs``), the way the real API loads them.
+"""Fetch URL image inputs (``--fetch-inputs``), the way the real API loads them
+(docs/api-facts.md#image-inputs).
 
 Off by default. When on, only loopback hosts (``localhost``, ``127.0.0.0/8``,
 ``::1``) are fetched unless more hosts are allowed explicitly, so the emulator

@@ -1,4 +1,5 @@
-"""image-to-video outputs: an H.264 MP4 that plays in any browser.
+"""image-to-video outputs: an H.264 MP4 that plays in any browser
+(docs/api-facts.md#image-to-video).
 
 The start frame (the input image, cover-fitted, or the placeholder) is animated
 with a slow, eased zoom and a seeded pan; with ``end_image`` the clip dissolves

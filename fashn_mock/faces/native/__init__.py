@@ -2,7 +2,7 @@
 
 Authentication is ``Authorization: Bearer <key>``; refusals are answered by
 ``faces.native.errors``; the status body is ``{id, status, output, error}``
-(DOCS-OAS ``StatusResponse``) with ``x-fashn-credits-used`` once completed.
+(docs/api-facts.md#status) with ``x-fashn-credits-used`` once completed.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ INLINE_BODY_BYTES = 16 * 1024
 
 
 def payload(engine: Engine, state: PredictionState, url: str) -> dict[str, Any]:
-    """The status body ``{id, status, output, error}`` (DOCS-OAS StatusResponse)."""
+    """The status body ``{id, status, output, error}`` (docs/api-facts.md#status)."""
     prediction = state.prediction
     if prediction.playback is not None:
         return prediction.playback.payload(prediction, state.status, url, state.now)

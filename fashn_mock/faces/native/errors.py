@@ -1,11 +1,11 @@
 """The native dialect's error table: domain error -> FASHN status, headers and body.
 
-Body: ``{"error": <name>, "message": <text>}`` (DOCS error-handling, DOCS-OAS
-``ErrorResponse``). Every refusal is a 429 for rate, concurrency and credits alike
-(current docs; the third-party OpenAPI sketch says 402 for credits). ``Retry-After``
-is on every 429, and ``x-should-retry: false`` on ``OutOfCredits`` so the official
-SDKs fail at once instead of retrying a request that cannot pass (an emulator
-addition; the native API documents neither header).
+Body: ``{"error": <name>, "message": <text>}`` (docs/api-facts.md#http-errors).
+Every refusal is a 429 for rate, concurrency and credits alike (current docs; the
+third-party OpenAPI sketch says 402 for credits). ``Retry-After`` is on every 429,
+and ``x-should-retry: false`` on ``OutOfCredits`` so the official SDKs fail at once
+instead of retrying a request that cannot pass (an emulator addition; the native
+API documents neither header).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ HTTP_ERRORS: dict[str, tuple[int, str]] = {
     "OutOfCredits": (429, "Out of credits"),
     "InternalServerError": (500, "Server error"),
 }
-"""Every documented HTTP error name (DOCS-OAS ``ErrorResponse`` enum), its status
+"""Every documented HTTP error name (docs/api-facts.md#http-errors), its status
 and its documented (or, where undocumented, assumed) message."""
 
 AUTH_MESSAGES = {"missing": "Unauthorized: missing Authorization header",
