@@ -45,6 +45,8 @@ class Config:
     ``fetch_allow_hosts``. Off: URLs load without being fetched (placeholders)."""
     fetch_allow_hosts: tuple[str, ...] = ()
     """Non-loopback host names that may be fetched when ``fetch_inputs`` is on."""
+    webhook_allow_hosts: tuple[str, ...] = ()
+    """Non-loopback host names webhooks may be delivered to (loopback is always allowed)."""
 
     def __post_init__(self) -> None:
         if self.time_scale < 0:
