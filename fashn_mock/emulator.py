@@ -22,17 +22,26 @@ from fashn_mock.clock import Clock
 from fashn_mock.config import Config
 from fashn_mock.engine import Engine
 from fashn_mock.engine.faults import FaultRule
+from fashn_mock.engine.inbox import Inbox
 from fashn_mock.engine.journal import JournalEntry
 from fashn_mock.engine.ledger import Balance
+from fashn_mock.engine.webhook_script import Rule as WebhookRule
+from fashn_mock.engine.webhook_script import build as build_script
+from fashn_mock.engine.webhooks import Attempt
 from fashn_mock.environment import environment
+from fashn_mock.faces.native import payload
+from fashn_mock.faces.outputs import renders_inline
 from fashn_mock.server import BackgroundServer
 from fashn_mock.transport import async_httpx_client, httpx_client
+from fashn_mock.webhooks import Deliverer
 
 if TYPE_CHECKING:
     from fashn_mock.contract.behaviour import BehaviourReport
 
 F = TypeVar("F", bound=Callable[..., Any])
 IN_PROCESS_URL = "http://fashn-mock.local"
+WEBHOOK_WAIT = 15.0
+"""Wall seconds ``advance`` waits at most for the webhook attempts it caused."""
 
 
 class Emulator:
@@ -49,6 +58,9 @@ class Emulator:
         self.config = dataclasses.replace(config, **settings) if config else Config(**settings)
         self.clock = clock or (Clock.manual() if manual_clock else Clock())
         self.engine = Engine(self.config, self.clock)
+        self.deliverer = Deliverer(self.engine, payload, heavy=renders_inline,
+                                   local={IN_PROCESS_URL: self._in_process})
+        """Sends webhooks; ``IN_PROCESS_URL`` ones reach ``app`` without a socket."""
         self.app: Starlette = create_app(self.engine)
         self.api_key = api_key
         self._serving: ExitStack | None = None
@@ -88,6 +100,9 @@ class Emulator:
                 return func(*args, **kwargs)
         return wrapper  # type: ignore[return-value]
 
+    async def _in_process(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)  # looked up per call: ``app`` may be wrapped
+
     # --- clients -----------------------------------------------------------------
     def httpx_client(self, **kwargs: Any) -> httpx.Client:
         """A sync httpx client wired to this emulator in-process (no socket)."""
@@ -102,8 +117,12 @@ class Emulator:
         return self.clock.now()
 
     def advance(self, seconds: float) -> float:
-        """Move the emulator's clock forward; returns the new time."""
-        return self.clock.advance(seconds)
+        """Move the emulator's clock forward; returns the new time. On a manual clock it
+        returns once the webhook attempts that fell due were answered (at most
+        ``WEBHOOK_WAIT`` s), so a test can assert on them right away."""
+        now = self.clock.advance(seconds)
+        self._settle_webhooks()
+        return now
 
     def freeze(self) -> float:
         return self.clock.freeze()
@@ -116,7 +135,14 @@ class Emulator:
         has finished; returns the new time. Poll-driven playback is not waited for."""
         last = self.engine.last_finish(key)
         now = self.clock.now()
-        return self.clock.advance(last - now) if last is not None and last > now else now
+        if last is not None and last > now:
+            now = self.clock.advance(last - now)
+        self._settle_webhooks()
+        return now
+
+    def _settle_webhooks(self) -> None:
+        if self.clock.frozen:
+            self.engine.webhooks.wait_idle(WEBHOOK_WAIT)
 
     # --- steering ----------------------------------------------------------------
     def reset(self, key: str | None = None) -> None:
@@ -144,6 +170,38 @@ class Emulator:
     def time_out(self, prediction_id: str) -> dict[str, Any]:
         self.engine.interrupt(prediction_id, "time_out")
         return self.engine.describe(prediction_id)
+
+    # --- webhooks ----------------------------------------------------------------
+    def webhook_url(self, name: str = "default") -> str:
+        """A URL on this emulator that receives webhooks into ``inbox(name)``."""
+        self.engine.webhooks.inboxes.get(name)  # validates the name
+        return f"{self.base_url}/_mock/inbox/{name}"
+
+    def inbox(self, name: str = "default") -> Inbox:
+        """What ``webhook_url(name)`` received: ``payloads``, ``wait(count)``,
+        ``fail_next(times, status)``."""
+        return self.engine.webhooks.inboxes.get(name)
+
+    def webhooks(self, *, prediction_id: str | None = None,
+                 key: str | None = None) -> list[Attempt]:
+        """Webhook delivery attempts, oldest first (``GET /_mock/webhooks``)."""
+        return self.engine.webhooks.attempts(prediction_id=prediction_id, key=key)
+
+    def redeliver(self, prediction_id: str) -> dict[str, Any]:
+        """Send a finished prediction's webhook once more, now."""
+        return self.engine.webhooks.redeliver(prediction_id).as_json()
+
+    def script_webhook(self, *, duplicate: int = 0, delay: float = 0.0,
+                       reorder: bool = False, times: int = 1,
+                       key: str | None = None) -> WebhookRule:
+        """Script the next ``times`` webhooks (of ``key``): ``duplicate`` extra copies,
+        a ``delay`` in emulator seconds, ``reorder`` after the key's next webhook."""
+        return self.engine.webhooks.rules.add(WebhookRule(
+            build_script(duplicate, delay, reorder), key, times))
+
+    def wait_for_webhooks(self, timeout: float = WEBHOOK_WAIT) -> bool:
+        """Block until no webhook attempt is in flight (at most ``timeout`` wall s)."""
+        return self.engine.webhooks.wait_idle(timeout)
 
     # --- inspection --------------------------------------------------------------
     def predictions(self, *, key: str | None = None, model: str | None = None,

@@ -15,8 +15,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fashn_mock.emulator import Emulator
 from fashn_mock.engine.faults import FaultRule
+from fashn_mock.engine.inbox import Inbox
 from fashn_mock.engine.journal import JournalEntry
 from fashn_mock.engine.ledger import Balance
+from fashn_mock.engine.webhook_script import Rule as WebhookRule
+from fashn_mock.engine.webhooks import Attempt
 
 if TYPE_CHECKING:
     from fashn_mock.contract.behaviour import BehaviourReport
@@ -101,6 +104,30 @@ class FashnMock:
 
     def cancel(self, prediction_id: str) -> dict[str, Any]:
         return self.emulator.cancel(prediction_id)
+
+    # --- webhooks ----------------------------------------------------------------
+    def webhook_url(self, name: str = "default") -> str:
+        """A webhook URL on this test's emulator (``<base_url>/_mock/inbox/<name>``)."""
+        self.emulator.inbox(name)  # validates the name
+        return f"{self.base_url}/_mock/inbox/{name}"
+
+    def inbox(self, name: str = "default") -> Inbox:
+        """What ``webhook_url(name)`` received: ``payloads``, ``wait(count)``..."""
+        return self.emulator.inbox(name)
+
+    @property
+    def webhooks(self) -> list[Attempt]:
+        """This test's webhook delivery attempts, oldest first."""
+        return self.emulator.webhooks(key=self.api_key)
+
+    def redeliver(self, prediction_id: str) -> dict[str, Any]:
+        return self.emulator.redeliver(prediction_id)
+
+    def script_webhook(self, *, duplicate: int = 0, delay: float = 0.0,
+                       reorder: bool = False, times: int = 1) -> WebhookRule:
+        """Script this test's next ``times`` webhooks (duplicates, delay, reorder)."""
+        return self.emulator.script_webhook(duplicate=duplicate, delay=delay,
+                                            reorder=reorder, times=times, key=self.api_key)
 
     # --- inspection --------------------------------------------------------------
     @property

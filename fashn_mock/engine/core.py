@@ -39,6 +39,7 @@ from fashn_mock.engine.scheduler import Scheduler
 from fashn_mock.engine.submission import Interruption, Submission, docs_example
 from fashn_mock.engine.views import PredictionState, describe, summary
 from fashn_mock.engine.watching import Watches
+from fashn_mock.engine.webhooks import Order, Webhooks
 from fashn_mock.media import MediaStore
 from fashn_mock.media.fetch import fetcher_for
 from fashn_mock.validation import RunRequest
@@ -64,6 +65,8 @@ class Engine:
         self.events = EventBus()
         self.scheduler = Scheduler(self.clock)
         self.watches = Watches(self)
+        self.webhooks = Webhooks(self)
+        """Webhook schedule, attempts journal and test inboxes (``engine.webhooks``)."""
         self.playback: PlaybackSource | None = None
         """Recorded sessions offered every run first (``fashn_mock.cassettes``)."""
         self.books = Books(self.config.credits, self.config.concurrency, self.config.limits)
@@ -76,6 +79,7 @@ class Engine:
         """Forget all state, or one key's predictions, balance, windows and faults."""
         with self._lock:
             self.journal.forget(key)
+            self.webhooks.forget(key)
             if key is not None:
                 for prediction_id in self.books.forget(key):
                     self.predictions.pop(prediction_id, None)
@@ -134,7 +138,7 @@ class Engine:
     # --- predictions ---------------------------------------------------------------
     def submit(self, key: str, run: RunRequest, *, dialect: str = "native",
                cost: int | None = None, price_usd: float = 0.0,
-               webhook_url: str | None = None,
+               webhook_url: str | None = None, webhook: Order | None = None,
                scripted_error: str | None = None) -> Prediction:
         """Admit a validated request and schedule its timeline on the clock.
 
@@ -143,13 +147,14 @@ class Engine:
         order, from: ``scripted_error`` (a header), a marker in the inputs, a scheduled
         fault rule, the inputs themselves (an unloadable image, a broken rule between
         fields), the chaos failure rate. With ``playback`` set (and the native dialect),
-        a matching recording is played back instead.
+        a matching recording is played back instead. ``webhook`` says how the face
+        wants ``webhook_url`` delivered (``engine.webhooks``).
         """
         if self.playback is not None and dialect == "native":
             query = {"webhook_url": webhook_url} if webhook_url is not None else {}
             playback = self.playback.match(key, run, query)
             if playback is not None:
-                return self._submit_playback(key, run, playback, webhook_url)
+                return self._submit_playback(key, run, playback, webhook_url, webhook)
         requested = scripted_error or faults.marker_in(run.canonical_inputs())
         if requested is not None:
             faults.check_name(requested)
@@ -173,11 +178,11 @@ class Engine:
             self._track(account, prediction)
             if prediction.finished_at <= now:  # --time-scale 0: settle it at once
                 self.books.settle(account, now)
-        self._announce(prediction)
+        self._announce(prediction, webhook)
         return prediction
 
     def _submit_playback(self, key: str, run: RunRequest, playback: Playback,
-                         webhook_url: str | None) -> Prediction:
+                         webhook_url: str | None, webhook: Order | None) -> Prediction:
         """Admit a request answered by a recording: the books as usual, the rest replayed."""
         cost = run.spec.credits(run.inputs) if playback.cost is None else playback.cost
         with self._lock:
@@ -190,7 +195,7 @@ class Engine:
                                                 webhook_url=webhook_url)
             self._track(account, prediction)
             self.books.settle(account, now)
-        self._announce(prediction)
+        self._announce(prediction, webhook)
         return prediction
 
     def status(self, key: str, prediction_id: str) -> PredictionState:
@@ -277,6 +282,7 @@ class Engine:
             Submission.interrupt(prediction, outcome, now)
             self.books.close(self.accounts[prediction.key], prediction)
         self.watches.moved(prediction)
+        self.webhooks.moved(prediction)
         self.publish("transition", key=prediction.key, prediction_id=prediction.id,
                      status=outcome)
         return prediction
@@ -347,11 +353,12 @@ class Engine:
         heapq.heappush(self._expiry, (retention.expires_at(prediction), sequence,
                                       prediction.id))
 
-    def _announce(self, prediction: Prediction) -> None:
+    def _announce(self, prediction: Prediction, webhook: Order | None = None) -> None:
         """After a new prediction is filed (outside the lock): events and timers."""
         self.publish("submitted", key=prediction.key, prediction_id=prediction.id,
                      model=prediction.model, dialect=prediction.dialect)
         self.watches.filed(prediction)
+        self.webhooks.filed(prediction, webhook)
 
     def _refile(self, prediction: Prediction) -> None:
         """File again a prediction whose finish moved (poll-driven playback), so the
@@ -361,6 +368,7 @@ class Engine:
         heapq.heappush(self._expiry, (retention.expires_at(prediction), -self._sequence,
                                       prediction.id))
         self.watches.moved(prediction)
+        self.webhooks.moved(prediction)
 
     def _evict(self, now: float) -> None:
         """Forget predictions past retention (72 h after finishing), so memory

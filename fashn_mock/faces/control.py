@@ -7,6 +7,7 @@ exist on the Python ``Emulator`` and the pytest fixture.
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,12 +18,17 @@ from starlette.routing import Route
 from fashn_mock.clock import MAX_ADVANCE
 from fashn_mock.engine import Engine
 from fashn_mock.engine.errors import DomainError, InvalidRequest, Unauthenticated
+from fashn_mock.engine.webhook_script import Rule as ScriptRule
+from fashn_mock.engine.webhook_script import build as build_script
 from fashn_mock.faces.common import read_body
 from fashn_mock.faces.native.errors import wire_form
 from fashn_mock.validation import parse_json
 
 PREFIX = "/_mock"
 TOKEN_HEADER = "x-fashn-mock-token"
+INBOX_BODY_BYTES = 1024 * 1024
+SECRET_HEADERS = ("authorization", "cookie", TOKEN_HEADER)
+"""Not kept by inboxes."""
 Handler = Callable[[Request], Awaitable[Any]]
 
 
@@ -174,6 +180,64 @@ def routes(engine: Engine) -> list[Route]:
     async def effective_config(request: Request) -> Any:
         return engine.effective_config()
 
+    webhooks = engine.webhooks
+
+    async def webhook_attempts(request: Request) -> Any:
+        query = request.query_params
+        try:
+            limit = int(query["limit"]) if "limit" in query else None
+        except ValueError:
+            raise InvalidRequest("Control API: limit: expected an integer") from None
+        key = query.get("key")
+        attempts = webhooks.attempts(prediction_id=query.get("prediction_id"), key=key,
+                                     limit=limit)
+        return {"attempts": [a.as_json() for a in attempts], "pending": webhooks.pending(key),
+                "capacity": webhooks.capacity}
+
+    async def redeliver(request: Request) -> Any:
+        return {"redelivering": webhooks.redeliver(request.path_params["id"]).as_json()}
+
+    async def webhook_script(request: Request) -> Any:
+        if request.method == "DELETE":
+            webhooks.rules.forget()
+        elif request.method == "POST":
+            values = await body(request)
+            script = build_script(values.get("duplicate", 0), values.get("delay", 0.0),
+                                  values.get("reorder", False))
+            webhooks.rules.add(ScriptRule(script, values.get("key"), values.get("times", 1)))
+        return {"rules": webhooks.rules.as_json()}
+
+    async def inbox(request: Request) -> Any:
+        name = request.path_params["name"]
+        if request.method == "DELETE":
+            webhooks.inboxes.get(name)
+            webhooks.inboxes.drop(name)
+            return {"deleted": name}
+        return webhooks.inboxes.get(name).as_json()
+
+    async def inbox_fail(request: Request) -> Any:
+        values = await body(request)
+        box = webhooks.inboxes.get(request.path_params["name"])
+        box.fail_next(values.get("times", 1), values.get("status", 500))
+        return box.as_json()
+
+    async def receive(request: Request) -> Response:
+        """A webhook receiver: keeps what is POSTed (no token needed, so the emulator's
+        own deliveries and any client can reach it; reading it needs the token)."""
+        try:
+            box = webhooks.inboxes.get(request.path_params["name"])
+            raw = await read_body(request, INBOX_BODY_BYTES)
+        except DomainError as error:
+            return render(request, error)
+        try:
+            received: Any = json.loads(raw)
+        except ValueError:
+            received = raw.decode("utf-8", "replace")
+        headers = {k: v for k, v in request.headers.items() if k not in SECRET_HEADERS}
+        answer = box.receive(engine.clock.now(), headers, received)
+        return JSONResponse({"inbox": box.name, "accepted": answer < 300},
+                            status_code=answer)
+
     table: list[tuple[str, Handler, list[str]]] = [
         ("/reset", reset, ["POST"]),
         ("/clock", clock, ["GET"]),
@@ -190,6 +254,12 @@ def routes(engine: Engine) -> list[Route]:
         ("/behaviour", behaviour, ["GET"]),
         ("/chaos", chaos, ["PUT"]),
         ("/config", effective_config, ["GET"]),
+        ("/webhooks", webhook_attempts, ["GET"]),
+        ("/webhooks/script", webhook_script, ["GET", "POST", "DELETE"]),
+        ("/webhooks/{id}/redeliver", redeliver, ["POST"]),
+        ("/inbox/{name}", inbox, ["GET", "DELETE"]),
+        ("/inbox/{name}/fail", inbox_fail, ["POST"]),
     ]
-    return [Route(PREFIX + path, guarded(handler), methods=methods)
-            for path, handler, methods in table]
+    return [*(Route(PREFIX + path, guarded(handler), methods=methods)
+              for path, handler, methods in table),
+            Route(PREFIX + "/inbox/{name}", receive, methods=["POST"])]

@@ -1,0 +1,425 @@
+"""Webhook deliveries on the emulator clock: when, how often, and what happened.
+
+A prediction submitted with a ``webhook_url`` is registered here; its first
+attempt is a scheduler entry at the instant it finishes (refiled when that
+instant moves: an interruption, poll-driven playback). When the clock reaches
+an attempt, a ``Job`` is handed to the ``dispatcher`` (outside the engine: it
+renders the body, does the HTTP and reports an ``Outcome`` back through
+``record``). The engine builds no body and speaks no HTTP.
+
+Policy (docs/api-facts.md#webhooks; the real spacing is not documented):
+
+- only ``completed`` and ``failed`` predictions are delivered (the only payloads
+  the docs show); ``canceled`` and ``time_out`` are journaled as ``skipped``;
+- a failed attempt (non-2xx, connection error, timeout) is retried 5 times, at
+  fixed offsets from the first attempt: +10, +40, +100, +190 and +300 s (delays
+  of 10, 30, 60, 90 and 110 s), each multiplied by ``--time-scale``; a late
+  attempt (slow receiver, long clock jump) does not shift the later ones;
+- a refused URL (host not allowed) is journaled as ``refused`` and not retried.
+
+Everything is bounded: active registrations (``MAX_PENDING``), attempts in flight
+(``MAX_IN_FLIGHT``), finished registrations kept for redelivery and the attempt
+journal (``journal_size`` each). What does not fit is journaled as refused.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+from fashn_mock.engine.errors import InvalidRequest, UnknownPrediction
+from fashn_mock.engine.inbox import Inboxes
+from fashn_mock.engine.prediction import TERMINAL, Prediction
+from fashn_mock.engine.scheduler import Entry, SchedulerFull
+from fashn_mock.engine.webhook_script import REORDER_LIMIT, Rules, Script
+
+if TYPE_CHECKING:
+    from fashn_mock.engine.core import Engine
+
+KIND = "webhook"
+RETRY_DELAYS = (10.0, 30.0, 60.0, 90.0, 110.0)
+"""Emulator seconds (times ``--time-scale``) between attempts: 5 retries in 5 minutes."""
+DELIVERABLE = ("completed", "failed")
+MAX_PENDING = 10_000
+MAX_IN_FLIGHT = 10_000
+Result = Literal["delivered", "failed", "refused", "skipped"]
+Kind = Literal["delivery", "duplicate", "redeliver"]
+
+
+@dataclass(frozen=True)
+class Order:
+    """What a face adds to a run's ``webhook_url``: the base URL its output links use
+    (the Host the run was sent to, or ``--public-url``) and scripted faults."""
+
+    base_url: str = ""
+    script: Script = field(default_factory=Script)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One attempt to make now."""
+
+    prediction_id: str
+    key: str
+    url: str
+    base_url: str
+    attempt: int
+    """1 for the first attempt, 2..6 for retries (duplicates and redeliveries: 1)."""
+    kind: Kind
+    due: float
+    """When it was scheduled (emulator seconds)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the dispatcher saw."""
+
+    result: Result
+    at: float
+    """Emulator seconds when the attempt was made."""
+    wall_time: float
+    status_code: int | None = None
+    error: str | None = None
+    latency: float | None = None
+    """Wall seconds from sending to the answer (or the error)."""
+    prediction_status: str | None = None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One journaled attempt."""
+
+    seq: int
+    prediction_id: str
+    key: str
+    url: str
+    attempt: int
+    kind: Kind
+    due: float
+    at: float
+    wall_time: float
+    result: Result
+    status_code: int | None
+    error: str | None
+    latency_ms: float | None
+    prediction_status: str | None
+    retry_at: float | None = None
+    """When the next attempt is due (emulator seconds), if there will be one."""
+    gave_up: bool = False
+    """The last of the retries failed: nothing more will be sent."""
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(eq=False)
+class Registration:
+    """One prediction's webhook and where its delivery stands."""
+
+    prediction_id: str
+    key: str
+    url: str
+    base_url: str
+    script: Script
+    attempt: int = 1
+    state: str = "scheduled"
+    """scheduled, held (reorder), sending, retrying, delivered, gave_up, refused, skipped."""
+    due: float = 0.0
+    entry: Entry | None = field(default=None, repr=False)
+
+    def job(self, kind: Kind = "delivery", due: float | None = None) -> Job:
+        return Job(self.prediction_id, self.key, self.url, self.base_url,
+                   self.attempt if kind == "delivery" else 1, kind,
+                   self.due if due is None else due)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"prediction_id": self.prediction_id, "key": self.key, "url": self.url,
+                "state": self.state, "attempt": self.attempt, "due": self.due,
+                "script": self.script.as_json()}
+
+
+Dispatcher = Callable[[Job], None]
+"""Starts one attempt without blocking; reports through ``Webhooks.record``."""
+FINAL = {"delivered": "delivered", "failed": "gave_up", "refused": "refused",
+         "skipped": "skipped"}
+
+
+class Webhooks:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dispatcher: Dispatcher | None = None
+        self.rules = Rules()
+        self.inboxes = Inboxes()
+        self.capacity = engine.config.journal_size
+        self._active: dict[str, Registration] = {}
+        self._done: OrderedDict[str, Registration] = OrderedDict()
+        self._held: dict[str, list[Registration]] = {}
+        self._journal: deque[Attempt] = deque(maxlen=self.capacity)
+        self._seq = 0
+        self._in_flight = 0
+        self._lock = threading.Condition(threading.RLock())
+        engine.scheduler.on(KIND, self._fire)
+
+    # --- registering ------------------------------------------------------------------
+    def filed(self, prediction: Prediction, order: Order | None = None) -> None:
+        """A new prediction: schedule its webhook, if it has one."""
+        url = prediction.webhook_url
+        if url is None:
+            return
+        order = order or Order()
+        script = order.script or self.rules.take(prediction.key) or Script()
+        reg = Registration(prediction.id, prediction.key, url, order.base_url, script)
+        with self._lock:
+            if len(self._active) >= MAX_PENDING:
+                refused = f"{MAX_PENDING} webhook deliveries are pending already"
+            else:
+                refused = None
+                self._active[prediction.id] = reg
+        if refused is not None:
+            self._unsent(reg.job(due=prediction.finished_at), "refused", refused)
+            return
+        self._schedule(reg, prediction.finished_at + script.delay)
+
+    def moved(self, prediction: Prediction) -> None:
+        """Its finish moved (interrupted, playback): the first attempt moves with it."""
+        with self._lock:
+            reg = self._active.get(prediction.id)
+            if reg is None or reg.state != "scheduled":
+                return
+            if reg.entry is not None:
+                self.engine.scheduler.cancel(reg.entry)
+        self._schedule(reg, prediction.finished_at + reg.script.delay)
+
+    def redeliver(self, prediction_id: str) -> Registration:
+        """Send a finished prediction's webhook once more, now (one attempt, no retries)."""
+        prediction = self.engine.predictions.get(prediction_id)
+        if prediction is None:
+            raise UnknownPrediction(prediction_id)
+        if prediction.webhook_url is None:
+            raise InvalidRequest(f"prediction {prediction_id} has no webhook_url",
+                                 field="prediction_id")
+        now = self.engine.clock.now()
+        status = prediction.status_at(now)
+        if status not in DELIVERABLE:
+            raise InvalidRequest(f"prediction {prediction_id} is {status}: only completed "
+                                 "and failed predictions are delivered", field="prediction_id")
+        with self._lock:
+            reg = self._active.get(prediction_id) or self._done.get(prediction_id)
+        if reg is None:  # forgotten: rebuild it (output links then use --public-url)
+            reg = Registration(prediction_id, prediction.key, prediction.webhook_url,
+                               self.engine.config.public_url or "", Script(), state="delivered")
+        self._dispatch(reg.job("redeliver", due=now))
+        return reg
+
+    # --- reporting back ---------------------------------------------------------------
+    def record(self, job: Job, outcome: Outcome) -> Attempt:
+        """The dispatcher's report of one attempt: journal it, plan what follows."""
+        try:
+            return self._record(job, outcome)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+                self._lock.notify_all()
+
+    def _record(self, job: Job, outcome: Outcome) -> Attempt:
+        retry_at: float | None = None
+        follow: list[Job] = []
+        with self._lock:
+            reg = self._active.get(job.prediction_id) if job.kind == "delivery" else None
+            current = reg is not None and reg.state == "sending" and reg.attempt == job.attempt
+            if reg is not None and current:
+                if outcome.result == "failed" and job.attempt <= len(RETRY_DELAYS):
+                    delay = RETRY_DELAYS[job.attempt - 1] * self.engine.config.time_scale
+                    retry_at = job.due + delay
+                    reg.attempt += 1
+                    reg.state = "retrying"
+                else:
+                    self._close(reg, FINAL[outcome.result])
+                if job.attempt == 1:
+                    follow += [reg.job("duplicate", due=job.due)] * reg.script.duplicate
+                    follow += [held.job(due=outcome.at) for held in self._release(job.key)]
+            self._seq += 1
+            attempt = Attempt(
+                self._seq, job.prediction_id, job.key, job.url, job.attempt, job.kind,
+                job.due, outcome.at, outcome.wall_time, outcome.result, outcome.status_code,
+                outcome.error, None if outcome.latency is None
+                else round(outcome.latency * 1000, 3), outcome.prediction_status, retry_at,
+                gave_up=current and outcome.result == "failed" and retry_at is None)
+            self._journal.append(attempt)
+        for followed in follow:
+            self._dispatch(followed)
+        if reg is not None and retry_at is not None:
+            self._schedule(reg, retry_at)
+        self.engine.publish(KIND, key=job.key, prediction_id=job.prediction_id,
+                            attempt=job.attempt, result=outcome.result,
+                            status_code=outcome.status_code)
+        return attempt
+
+    # --- inspecting -------------------------------------------------------------------
+    def attempts(self, *, prediction_id: str | None = None, key: str | None = None,
+                 limit: int | None = None) -> list[Attempt]:
+        """Journaled attempts, oldest first."""
+        with self._lock:
+            found = [a for a in self._journal
+                     if (prediction_id is None or a.prediction_id == prediction_id)
+                     and (key is None or a.key == key)]
+        return found[-limit:] if limit else found
+
+    def pending(self, key: str | None = None) -> list[dict[str, Any]]:
+        """Registrations still to be (re)tried."""
+        with self._lock:
+            return [reg.as_json() for reg in self._active.values()
+                    if key is None or reg.key == key]
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until no attempt is in flight (at most ``timeout`` wall seconds)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self._in_flight:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._lock.wait(left)
+        return True
+
+    def forget(self, key: str | None = None) -> None:
+        """Drop registrations, rules and journal (of ``key``); all inboxes on a full reset."""
+        with self._lock:
+            for reg in [r for r in self._active.values() if key in (None, r.key)]:
+                if reg.entry is not None:
+                    self.engine.scheduler.cancel(reg.entry)
+                del self._active[reg.prediction_id]
+            for gone in [i for i, r in self._done.items() if key in (None, r.key)]:
+                del self._done[gone]
+            for held_key in [k for k in self._held if key in (None, k)]:
+                del self._held[held_key]
+            kept = [a for a in self._journal if key is not None and a.key != key]
+            self._journal.clear()
+            self._journal.extend(kept)
+        self.rules.forget(key)
+        if key is None:
+            self.inboxes.forget()
+
+    # --- internals --------------------------------------------------------------------
+    def _schedule(self, reg: Registration, due: float) -> None:
+        """File ``reg``'s next attempt at ``due`` (run at once when already due). Filed
+        under the lock, so the entry is known before its handler can look for it."""
+        with self._lock:
+            try:
+                reg.entry = self.engine.scheduler.file(due, KIND, reg.prediction_id)
+                reg.due = due
+                full = None
+            except SchedulerFull as exc:
+                self._close(reg, "refused")
+                full = str(exc)
+        if full is not None:
+            self._unsent(reg.job(due=due), "refused", full)
+        elif due <= self.engine.clock.now():
+            self.engine.scheduler.run_due()
+
+    def _fire(self, entry: Entry) -> None:
+        """The scheduler reached an attempt (or a reorder hold's time limit)."""
+        with self._lock:
+            reg = self._active.get(entry.subject)
+            if reg is None or reg.entry is not entry:
+                return  # canceled, moved or forgotten meanwhile
+            reg.entry = None
+            prediction = self.engine.predictions.get(reg.prediction_id)
+            now = self.engine.clock.now()
+            status = prediction.status_at(now) if prediction is not None else None
+            job = reg.job(due=entry.due)
+            if prediction is not None and status not in TERMINAL:
+                return  # its finish moved later: moved() files it again
+            if status is None or status not in DELIVERABLE:
+                self._close(reg, "skipped" if status else "gave_up")
+            elif reg.state == "held":  # nothing else was sent in time: send it now
+                self._held[reg.key].remove(reg)
+                reg.state = "sending"
+            elif reg.script.reorder and reg.attempt == 1:
+                reg.state = "held"
+                self._held.setdefault(reg.key, []).append(reg)
+            else:
+                reg.state = "sending"
+            state = reg.state
+        if state == "sending":
+            self._dispatch(job)
+        elif state == "held":
+            self._hold(reg, entry.due)
+        elif status is None:
+            self._unsent(job, "failed", "the prediction no longer exists")
+        else:
+            self._unsent(job, "skipped", f"not delivered: the prediction ended {status}; "
+                          "FASHN documents webhooks for completed and failed predictions",
+                          status)
+
+    def _hold(self, reg: Registration, due: float) -> None:
+        """Keep a ``reorder`` delivery back until another one is sent, or the limit."""
+        with self._lock:
+            if reg.state != "held":
+                return  # released meanwhile
+            try:
+                reg.entry = self.engine.scheduler.file(due + REORDER_LIMIT, KIND,
+                                                       reg.prediction_id)
+                late = due + REORDER_LIMIT <= self.engine.clock.now()
+            except SchedulerFull:  # no room to wait: send it now
+                self._held[reg.key].remove(reg)
+                reg.state = "sending"
+                late = None
+        if late is None:
+            self._dispatch(reg.job(due=due))
+        elif late:
+            self.engine.scheduler.run_due()
+
+    def _release(self, key: str) -> list[Registration]:
+        """Held deliveries of ``key``, now to be sent (call with the lock)."""
+        released = self._held.pop(key, [])
+        for reg in released:
+            if reg.entry is not None:
+                self.engine.scheduler.cancel(reg.entry)
+                reg.entry = None
+            reg.state = "sending"
+        return released
+
+    def _close(self, reg: Registration, state: str) -> None:
+        """The registration is over (call with the lock): keep it for redelivery."""
+        reg.state = state
+        self._active.pop(reg.prediction_id, None)
+        held = self._held.get(reg.key)
+        if held and reg in held:
+            held.remove(reg)
+        self._done[reg.prediction_id] = reg
+        while len(self._done) > self.capacity:
+            self._done.popitem(last=False)
+
+    def _dispatch(self, job: Job) -> None:
+        with self._lock:
+            self._in_flight += 1
+            overloaded = self._in_flight > MAX_IN_FLIGHT
+        dispatcher = self.dispatcher
+        if overloaded or dispatcher is None:
+            reason = (f"{MAX_IN_FLIGHT} webhook attempts are in flight already" if overloaded
+                      else "no delivery worker is attached to this engine")
+            self.record(job, self._outcome("refused", reason))
+            return
+        try:
+            dispatcher(job)
+        except Exception as exc:  # a broken dispatcher must not lose the attempt
+            self.record(job, self._outcome("failed", f"{type(exc).__name__}: {exc}"))
+
+    def _unsent(self, job: Job, result: Result, error: str,
+                 status: str | None = None) -> None:
+        """Journal an attempt that was never sent."""
+        with self._lock:
+            self._in_flight += 1
+        self.record(job, replace(self._outcome(result, error), prediction_status=status))
+
+    def _outcome(self, result: Result, error: str) -> Outcome:
+        return Outcome(result, self.engine.clock.now(), time.time(), error=error)

@@ -1,0 +1,182 @@
+"""The HTTP side of webhook delivery: one background thread, one asyncio loop, one
+shared ``httpx.AsyncClient``.
+
+Callers on any thread hand it coroutine factories (``submit``); nothing they do
+waits for a receiver. Concurrency is bounded per receiver origin and in total,
+so a slow receiver holds its own slots only and never delays the others. Each
+POST has a total deadline (``timeout``) covering connect, send and the answer
+(httpx's own timeouts bound each network step, not the whole). Redirects are not
+followed. The thread exits when idle and starts again on the next delivery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from starlette.types import ASGIApp
+
+TIMEOUT_SECONDS = 10.0
+PER_ORIGIN = 16
+TOTAL = 128
+IDLE_SECONDS = 5.0
+"""Wall seconds without work after which the thread exits."""
+MAX_ANSWER_BYTES = 64 * 1024
+"""Answer bytes read (and discarded) so the connection can be reused."""
+
+
+
+@dataclass(frozen=True)
+class Answer:
+    status_code: int | None
+    error: str | None
+    latency: float
+    """Wall seconds from sending to the answer (or the error)."""
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+Post = Callable[[str, bytes], Awaitable[Answer]]
+Work = Callable[[Post], Coroutine[Any, Any, None]]
+"""What callers submit: given ``post(url, body)``, do one delivery."""
+
+
+class Worker:
+    def __init__(self, *, user_agent: str, timeout: float = TIMEOUT_SECONDS,
+                 per_origin: int = PER_ORIGIN, total: int = TOTAL,
+                 local: Mapping[str, ASGIApp] | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.user_agent = user_agent
+        self.timeout = timeout
+        self.per_origin = per_origin
+        self.total = total
+        self.local = dict(local or {})
+        """Origins served in-process (``http://fashn-mock.local`` -> the ASGI app)."""
+        self.transport = transport
+        self._lock = threading.Lock()
+        self._session: _Session | None = None
+        self._pending = 0
+
+    def submit(self, work: Work) -> None:
+        """Run ``work(post)`` on the worker's loop soon; never waits for a receiver."""
+        with self._lock:
+            self._pending += 1
+            session = self._session
+            if session is None:
+                session = self._session = _Session(self)
+                threading.Thread(target=session.run, daemon=True,
+                                 name="fashn-mock-webhooks").start()
+        session.loop.call_soon_threadsafe(session.start, work)
+
+    def _finished(self) -> None:
+        with self._lock:
+            self._pending -= 1
+
+    def _retire(self, session: _Session) -> bool:
+        """Whether an idle ``session`` may end (no work pending): then it is forgotten."""
+        with self._lock:
+            if self._pending or self._session is not session:
+                return False
+            self._session = None
+            return True
+
+
+class _Session:
+    """One lifetime of the worker thread: its loop, client and slots."""
+
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
+        self.loop = asyncio.new_event_loop()
+        mounts: dict[str, httpx.AsyncBaseTransport | None] = {
+            origin: httpx.ASGITransport(app=app) for origin, app in worker.local.items()}
+        self.client = httpx.AsyncClient(
+            timeout=worker.timeout, follow_redirects=False, trust_env=False,
+            limits=httpx.Limits(max_connections=worker.total,
+                                max_keepalive_connections=worker.total),
+            headers={"user-agent": worker.user_agent}, mounts=mounts,
+            transport=worker.transport)
+        self.slots = asyncio.Semaphore(worker.total)
+        self.origins: dict[str, asyncio.Semaphore] = {}
+        self.wake = asyncio.Event()
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def run(self) -> None:
+        try:
+            self.loop.run_until_complete(self._main())
+        finally:
+            self.loop.run_until_complete(self.loop.shutdown_default_executor())
+            self.loop.close()
+
+    async def _main(self) -> None:
+        try:
+            while True:
+                try:
+                    await asyncio.wait_for(self.wake.wait(), IDLE_SECONDS)
+                    self.wake.clear()
+                except TimeoutError:
+                    if not self.tasks and self.worker._retire(self):
+                        return
+        finally:
+            await self.client.aclose()
+
+    def start(self, work: Work) -> None:
+        task = self.loop.create_task(self._guarded(work))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _guarded(self, work: Work) -> None:
+        try:
+            await work(self.post)
+        finally:
+            self.worker._finished()
+            self.wake.set()
+
+    async def post(self, url: str, body: bytes) -> Answer:
+        """POST ``body`` as JSON to ``url`` within the deadline; never raises."""
+        origin = _origin(url)
+        slots = self.origins.get(origin)
+        if slots is None:
+            if len(self.origins) > 4 * self.worker.total:  # forget idle origins
+                self.origins = {o: s for o, s in self.origins.items() if s.locked()}
+            slots = self.origins[origin] = asyncio.Semaphore(self.worker.per_origin)
+        async with slots, self.slots:
+            started = time.perf_counter()
+            try:
+                async with asyncio.timeout(self.worker.timeout):
+                    return await self._send(url, body, started)
+            except TimeoutError:
+                return Answer(None, f"timed out after {self.worker.timeout:g} s",
+                              time.perf_counter() - started)
+            except httpx.HTTPError as exc:
+                detail = str(exc) or type(exc).__name__
+                return Answer(None, f"{type(exc).__name__}: {detail}",
+                              time.perf_counter() - started)
+
+    async def _send(self, url: str, body: bytes, started: float) -> Answer:
+        async with self.client.stream("POST", url, content=body, headers={
+                "content-type": "application/json"}) as response:
+            read = 0
+            async for chunk in response.aiter_raw():
+                read += len(chunk)
+                if read >= MAX_ANSWER_BYTES:
+                    break
+            error = None
+            if response.is_redirect:
+                error = (f"redirect to {response.headers.get('location', '?')} not followed "
+                         "(webhooks are never redirected)")
+            elif not 200 <= response.status_code < 300:
+                error = f"HTTP {response.status_code} {response.reason_phrase}".strip()
+            return Answer(response.status_code, error, time.perf_counter() - started)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
