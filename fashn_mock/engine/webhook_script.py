@@ -87,7 +87,10 @@ def parse(text: str, *, field: str = "X-Fashn-Mock-Webhook") -> Script:
                 f"{field}: {item!r} is not understood; use duplicate[=N], delay=S or "
                 "reorder, separated by commas", field=field)
         values[name] = _value(name, value if sep else None, field)
-    return build(**values)
+    try:
+        return build(**values)
+    except InvalidRequest as error:
+        raise InvalidRequest(f"{field}: {error.message}", field=field) from None
 
 
 def _value(name: str, value: str | None, field: str) -> object:

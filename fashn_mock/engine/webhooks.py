@@ -11,10 +11,13 @@ Policy (docs/api-facts.md#webhooks; the real spacing is not documented):
 
 - only ``completed`` and ``failed`` predictions are delivered (the only payloads
   the docs show); ``canceled`` and ``time_out`` are journaled as ``skipped``;
-- a failed attempt (non-2xx, connection error, timeout) is retried 5 times, at
-  fixed offsets from the first attempt: +10, +40, +100, +190 and +300 s (delays
-  of 10, 30, 60, 90 and 110 s), each multiplied by ``--time-scale``; a late
-  attempt (slow receiver, long clock jump) does not shift the later ones;
+- a failed attempt (non-2xx, connection error, timeout) is retried 5 times, 10,
+  30, 60, 90 and 110 s apart (each multiplied by ``--time-scale``), counted from
+  when the previous attempt was due plus the time its receiver took to answer:
+  so the attempts come +0, +10, +40, +100, +190 and +300 s after the finish plus
+  the receivers' answer times (a timeout adds its 10 s). On a manual clock an
+  answer takes no emulator time, so the offsets are exact and one long jump of
+  the clock plays the whole schedule;
 - a refused URL (host not allowed) is journaled as ``refused`` and not retried.
 
 Everything is bounded: active registrations (``MAX_PENDING``), attempts in flight
@@ -234,7 +237,8 @@ class Webhooks:
             if reg is not None and current:
                 if outcome.result == "failed" and job.attempt <= len(RETRY_DELAYS):
                     delay = RETRY_DELAYS[job.attempt - 1] * self.engine.config.time_scale
-                    retry_at = job.due + delay
+                    answering = max(0.0, self.engine.clock.now() - outcome.at)
+                    retry_at = job.due + answering + delay
                     reg.attempt += 1
                     reg.state = "retrying"
                 else:

@@ -12,6 +12,8 @@ followed. The thread exits when idle and starts again on the next delivery.
 from __future__ import annotations
 
 import asyncio
+import functools
+import ssl
 import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
@@ -72,8 +74,7 @@ class Worker:
             session = self._session
             if session is None:
                 session = self._session = _Session(self)
-                threading.Thread(target=session.run, daemon=True,
-                                 name="fashn-mock-webhooks").start()
+                session.thread.start()
         session.loop.call_soon_threadsafe(session.start, work)
 
     def _finished(self) -> None:
@@ -95,20 +96,26 @@ class _Session:
     def __init__(self, worker: Worker) -> None:
         self.worker = worker
         self.loop = asyncio.new_event_loop()
-        mounts: dict[str, httpx.AsyncBaseTransport | None] = {
-            origin: httpx.ASGITransport(app=app) for origin, app in worker.local.items()}
-        self.client = httpx.AsyncClient(
-            timeout=worker.timeout, follow_redirects=False, trust_env=False,
-            limits=httpx.Limits(max_connections=worker.total,
-                                max_keepalive_connections=worker.total),
-            headers={"user-agent": worker.user_agent}, mounts=mounts,
-            transport=worker.transport)
+        self.client: httpx.AsyncClient | None = None
         self.slots = asyncio.Semaphore(worker.total)
         self.origins: dict[str, asyncio.Semaphore] = {}
         self.wake = asyncio.Event()
         self.tasks: set[asyncio.Task[None]] = set()
+        self.thread = threading.Thread(target=self.run, daemon=True,
+                                       name="fashn-mock-webhooks")
 
     def run(self) -> None:
+        """The thread: make the client (slow the first time: TLS certificates), then
+        serve submitted work until idle."""
+        worker = self.worker
+        mounts: dict[str, httpx.AsyncBaseTransport | None] = {
+            origin: httpx.ASGITransport(app=app) for origin, app in worker.local.items()}
+        self.client = httpx.AsyncClient(
+            timeout=worker.timeout, follow_redirects=False, trust_env=False,
+            verify=_tls(), headers={"user-agent": worker.user_agent}, mounts=mounts,
+            limits=httpx.Limits(max_connections=worker.total,
+                                max_keepalive_connections=worker.total),
+            transport=worker.transport)
         try:
             self.loop.run_until_complete(self._main())
         finally:
@@ -125,6 +132,7 @@ class _Session:
                     if not self.tasks and self.worker._retire(self):
                         return
         finally:
+            assert self.client is not None
             await self.client.aclose()
 
     def start(self, work: Work) -> None:
@@ -155,16 +163,17 @@ class _Session:
             except TimeoutError:
                 return Answer(None, f"timed out after {self.worker.timeout:g} s",
                               time.perf_counter() - started)
-            except httpx.HTTPError as exc:
+            except Exception as exc:  # connection errors, broken answers: a failed attempt
                 detail = str(exc) or type(exc).__name__
                 return Answer(None, f"{type(exc).__name__}: {detail}",
                               time.perf_counter() - started)
 
     async def _send(self, url: str, body: bytes, started: float) -> Answer:
+        assert self.client is not None
         async with self.client.stream("POST", url, content=body, headers={
                 "content-type": "application/json"}) as response:
             read = 0
-            async for chunk in response.aiter_raw():
+            async for chunk in response.aiter_bytes():
                 read += len(chunk)
                 if read >= MAX_ANSWER_BYTES:
                     break
@@ -175,6 +184,12 @@ class _Session:
             elif not 200 <= response.status_code < 300:
                 error = f"HTTP {response.status_code} {response.reason_phrase}".strip()
             return Answer(response.status_code, error, time.perf_counter() - started)
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One verifying TLS context for every client (loading certificates takes ~0.1 s)."""
+    return httpx.create_ssl_context(trust_env=False)
 
 
 def _origin(url: str) -> str:
