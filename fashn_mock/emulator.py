@@ -188,8 +188,11 @@ class Emulator:
         return self.engine.webhooks.attempts(prediction_id=prediction_id, key=key)
 
     def redeliver(self, prediction_id: str) -> dict[str, Any]:
-        """Send a finished prediction's webhook once more, now."""
-        return self.engine.webhooks.redeliver(prediction_id).as_json()
+        """Send a finished prediction's webhook once more, now (on a manual clock:
+        returns once it was answered)."""
+        registration = self.engine.webhooks.redeliver(prediction_id).as_json()
+        self._settle_webhooks()
+        return registration
 
     def script_webhook(self, *, duplicate: int = 0, delay: float = 0.0,
                        reorder: bool = False, times: int = 1,

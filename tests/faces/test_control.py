@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -119,3 +121,75 @@ def test_behaviour_report_flags_impolite_clients(emulator: Emulator,
     assert {"fast-polling", "terminal-polling"} <= kinds, report
     assert not emulator.behaviour("test-key").ok
     assert client.get("/_mock/behaviour", params={"min_poll_interval": "x"}).status_code == 400
+
+
+def test_webhook_routes(emulator: Emulator, client: httpx.Client) -> None:
+    url = emulator.webhook_url("hooks")
+    failing = client.post("/_mock/inbox/hooks/fail", json={"times": 1, "status": 502})
+    assert failing.json()["pending_failures"] == [502]
+    rules = client.post("/_mock/webhooks/script", json={"duplicate": 1, "key": "test-key"})
+    assert rules.json()["rules"] == [{"duplicate": 1, "delay": 0.0, "reorder": False,
+                                      "key": "test-key", "times": 1}]
+    prediction_id = client.post("/v1/run", params={"webhook_url": url},
+                                json=tryon()).json()["id"]
+    assert client.get("/_mock/webhooks").json()["pending"][0]["prediction_id"] == \
+        prediction_id
+    emulator.run_until_done()
+    emulator.wait_for_webhooks()
+    found = client.get("/_mock/webhooks", params={"prediction_id": prediction_id}).json()
+    assert [(a["kind"], a["status_code"]) for a in found["attempts"]] == [
+        ("delivery", 502), ("duplicate", 200)]
+    assert found["attempts"][0]["retry_at"] is not None and found["capacity"] == 1000
+    assert client.post(f"/_mock/webhooks/{prediction_id}/redeliver").json()[
+        "redelivering"]["prediction_id"] == prediction_id
+    emulator.wait_for_webhooks()
+    box = client.get("/_mock/inbox/hooks").json()
+    assert [r["answered"] for r in box["received"]] == [502, 200, 200]
+    assert box["received"][1]["body"]["id"] == prediction_id
+    assert client.get("/_mock/webhooks", params={"key": "other"}).json()["attempts"] == []
+    assert len(client.get("/_mock/webhooks", params={"limit": 1}).json()["attempts"]) == 1
+    assert client.delete("/_mock/inbox/hooks").json() == {"deleted": "hooks"}
+    assert client.get("/_mock/inbox/hooks").json()["received"] == []
+    assert client.delete("/_mock/webhooks/script").json() == {"rules": []}
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status"), [
+    ("GET", "/_mock/webhooks?limit=x", None, 400),
+    ("POST", "/_mock/webhooks/script", {"delay": -1}, 400),
+    ("POST", "/_mock/webhooks/script", {"duplicate": 1, "times": 0}, 400),
+    ("POST", "/_mock/webhooks/script", {}, 400),
+    ("POST", "/_mock/webhooks/unknown/redeliver", None, 404),
+    ("GET", "/_mock/inbox/bad%20name", None, 400),
+    ("POST", "/_mock/inbox/x/fail", {"status": 200}, 400),
+    ("POST", "/_mock/inbox/bad%20name", {}, 400),
+])
+def test_webhook_routes_refuse_nonsense(client: httpx.Client, method: str, path: str,
+                                        body: Any, status: int) -> None:
+    assert client.request(method, path, json=body).status_code == status
+
+
+def test_redeliver_needs_a_finished_prediction_with_a_webhook(
+        emulator: Emulator, client: httpx.Client) -> None:
+    plain = client.post("/v1/run", json=tryon()).json()["id"]
+    running = client.post("/v1/run", params={"webhook_url": "http://127.0.0.1:9/h"},
+                          json=tryon()).json()["id"]
+    for prediction_id in (plain, running):
+        answer = client.post(f"/_mock/webhooks/{prediction_id}/redeliver")
+        assert answer.status_code == 400, answer.text
+
+
+def test_inboxes_receive_without_the_token_and_are_read_with_it() -> None:
+    emulator = Emulator(Config(control_token="s3cret"))
+    with emulator.httpx_client() as client:
+        posted = client.post("/_mock/inbox/open", json={"id": "x"},
+                             headers={"Authorization": "Bearer secret-key"})
+        assert posted.status_code == 200 and posted.json() == {"inbox": "open",
+                                                               "accepted": True}
+        assert client.post("/_mock/inbox/open", content=b"not json").status_code == 200
+        assert client.get("/_mock/inbox/open").status_code == 401
+        box = client.get("/_mock/inbox/open", headers={"X-Fashn-Mock-Token": "s3cret"})
+        bodies = [r["body"] for r in box.json()["received"]]
+        assert bodies == [{"id": "x"}, "not json"]
+        assert "authorization" not in box.json()["received"][0]["headers"]
+        too_big = client.post("/_mock/inbox/open", content=b"x" * (1024 * 1024 + 1))
+        assert too_big.status_code == 413
