@@ -7,7 +7,11 @@
 - polling one prediction faster than ``min_poll_interval``;
 - retrying a route before the ``Retry-After`` of its 429 had passed;
 - polling a prediction again and again after it reached a terminal status;
+- polling hard a prediction whose run registered a ``webhook_url`` (the webhook
+  makes polling unnecessary; an occasional fallback poll is fine);
 - requests without a Bearer ``Authorization`` header.
+
+Run entries should carry ``query`` and ``prediction_id`` for the webhook check.
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ CREDITS_USED = "x-fashn-credits-used"
 @dataclass(frozen=True)
 class Finding:
     kind: str
-    """``fast-polling``, ``early-retry``, ``terminal-polling`` or ``missing-auth``."""
+    """``fast-polling``, ``early-retry``, ``terminal-polling``, ``webhook-polling`` or
+    ``missing-auth``."""
     key: str | None
     message: str
     at: float
@@ -72,6 +77,8 @@ class _Entry:
     at: float
     headers: dict[str, str]
     prediction_status: str | None
+    query: dict[str, str] = field(default_factory=dict)
+    prediction_id: str | None = None
 
     @property
     def route(self) -> str:
@@ -90,19 +97,27 @@ def _read(entry: Any) -> _Entry:
             else getattr(entry, name, default)
 
     headers = {str(k).lower(): str(v) for k, v in (get("response_headers") or {}).items()}
+    query = get("query")
+    prediction_id = get("prediction_id")
     return _Entry(str(get("method", "")).upper(), str(get("path", "")), get("key") or None,
                   int(get("status", 0) or 0), float(get("at", 0.0)), headers,
-                  get("prediction_status"))
+                  get("prediction_status"),
+                  {str(k): str(v) for k, v in query.items()} if isinstance(query, dict) else {},
+                  prediction_id if isinstance(prediction_id, str) else None)
 
 
 def analyse(entries: Iterable[Any], *, min_poll_interval: float = 1.0,
-            terminal_polls_allowed: int = 1) -> BehaviourReport:
-    """The behaviour report of a client's requests (oldest first, any order accepted)."""
+            terminal_polls_allowed: int = 1, webhook_poll_interval: float = 10.0,
+            webhook_polls_allowed: int = 2) -> BehaviourReport:
+    """The behaviour report of a client's requests (oldest first, any order accepted).
+    A prediction with a webhook may be polled ``webhook_polls_allowed`` times less than
+    ``webhook_poll_interval`` seconds after the run or the previous poll."""
     read = sorted((_read(e) for e in entries), key=lambda e: e.at)
     report = BehaviourReport(len(read))
     report.findings += _fast_polling(read, min_poll_interval)
     report.findings += _early_retries(read)
     report.findings += _terminal_polling(read, terminal_polls_allowed)
+    report.findings += _webhook_polling(read, webhook_poll_interval, webhook_polls_allowed)
     report.findings += _missing_auth(read)
     report.findings.sort(key=lambda f: f.at)
     return report
@@ -163,6 +178,29 @@ def _terminal_polling(entries: list[_Entry], allowed: int) -> list[Finding]:
                 f"polled {prediction_id} {len(extra)} more time(s) after it was already "
                 f"{polls[first].prediction_status or 'completed'}", extra[allowed].at,
                 len(extra)))
+    return found
+
+
+def _webhook_polling(entries: list[_Entry], interval: float, allowed: int) -> list[Finding]:
+    registered = {(e.key, e.prediction_id): e.at for e in entries
+                  if e.method == "POST" and e.path == "/v1/run" and e.status == 200
+                  and e.prediction_id and e.query.get("webhook_url")}
+    found = []
+    for (key, prediction_id), polls in _polls(entries).items():
+        run_at = registered.get((key, prediction_id))
+        if run_at is None:
+            continue
+        instants = [run_at, *(p.at for p in polls)]
+        hard = [(b - a, poll) for a, b, poll in zip(instants, instants[1:], polls,
+                                                    strict=False) if b - a < interval]
+        if len(hard) > allowed:
+            shortest = min(gap for gap, _ in hard)
+            found.append(Finding(
+                "webhook-polling", key,
+                f"registered a webhook for {prediction_id} and still polled it {len(polls)} "
+                f"time(s), {len(hard)} less than {interval:g} s apart (shortest gap "
+                f"{shortest:.3f} s): let the webhook tell you, or poll rarely as a fallback",
+                hard[allowed][1].at, len(hard)))
     return found
 
 

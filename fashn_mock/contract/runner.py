@@ -17,7 +17,7 @@ from fashn_mock.contract.context import Context
 from fashn_mock.contract.report import Failure, Report, SuiteResult
 from fashn_mock.contract.target import Sender, Target
 
-SUITES = ("probes", "schemathesis", "links", "lifecycle")
+SUITES = ("probes", "schemathesis", "links", "lifecycle", "webhooks")
 TERMINAL = ("completed", "failed", "canceled", "time_out")
 
 
@@ -98,6 +98,10 @@ def _run_one(name: str, ctx: Context, options: Options) -> SuiteResult:
             from fashn_mock.contract.lifecycle import run_lifecycle
 
             return run_lifecycle(ctx, settle_timeout=options.settle_timeout)
+        if name == "webhooks":
+            from fashn_mock.contract.webhooks import run_webhooks
+
+            return run_webhooks(ctx, settle_timeout=options.settle_timeout)
         raise ValueError(f"unknown suite {name!r}; known: {', '.join(SUITES)}")
     except ValueError:
         raise
