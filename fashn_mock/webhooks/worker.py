@@ -1,12 +1,18 @@
 """The HTTP side of webhook delivery: one background thread, one asyncio loop, one
-shared ``httpx.AsyncClient``.
+shared client session.
 
 Callers on any thread hand it coroutine factories (``submit``); nothing they do
 waits for a receiver. Concurrency is bounded per receiver origin and in total,
 so a slow receiver holds its own slots only and never delays the others. Each
-POST has a total deadline (``timeout``) covering connect, send and the answer
-(httpx's own timeouts bound each network step, not the whole). Redirects are not
-followed. The thread exits when idle and starts again on the next delivery.
+POST has a total deadline (``timeout``) covering connect, send and the answer.
+Redirects are not followed. The thread exits when idle and starts again on the
+next delivery.
+
+Network POSTs go through aiohttp: on this project's machines an ``httpx``
+async POST costs 2-5 ms of CPU against aiohttp's 0.3-0.8 ms (benchmarks/
+bench_webhooks.py), and deliveries must reach 1,000/s. The emulator's own
+in-process origin (``local``) and injected test transports go through httpx
+(its ``ASGITransport`` calls the app without a socket).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp
 import httpx
 from starlette.types import ASGIApp
 
@@ -31,6 +38,7 @@ IDLE_SECONDS = 5.0
 """Wall seconds without work after which the thread exits."""
 MAX_ANSWER_BYTES = 64 * 1024
 """Answer bytes read (and discarded) so the connection can be reused."""
+JSON = {"content-type": "application/json"}
 
 
 
@@ -63,6 +71,7 @@ class Worker:
         self.local = dict(local or {})
         """Origins served in-process (``http://fashn-mock.local`` -> the ASGI app)."""
         self.transport = transport
+        self.headers = {"user-agent": user_agent}
         self._lock = threading.Lock()
         self._session: _Session | None = None
         self._pending = 0
@@ -96,7 +105,16 @@ class _Session:
     def __init__(self, worker: Worker) -> None:
         self.worker = worker
         self.loop = asyncio.new_event_loop()
-        self.client: httpx.AsyncClient | None = None
+        self.local = {origin.rstrip("/").lower(): httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), headers=worker.headers,
+            follow_redirects=False, trust_env=False) for origin, app in worker.local.items()}
+        """In-process origins: their ASGI app, called without a socket."""
+        self.injected = httpx.AsyncClient(
+            transport=worker.transport, headers=worker.headers, follow_redirects=False,
+            trust_env=False) if worker.transport is not None else None
+        """Every POST through an injected transport (tests)."""
+        self.network: aiohttp.ClientSession | None = None
+        self.ready = asyncio.Event()
         self.slots = asyncio.Semaphore(worker.total)
         self.origins: dict[str, asyncio.Semaphore] = {}
         self.wake = asyncio.Event()
@@ -105,17 +123,7 @@ class _Session:
                                        name="fashn-mock-webhooks")
 
     def run(self) -> None:
-        """The thread: make the client (slow the first time: TLS certificates), then
-        serve submitted work until idle."""
-        worker = self.worker
-        mounts: dict[str, httpx.AsyncBaseTransport | None] = {
-            origin: httpx.ASGITransport(app=app) for origin, app in worker.local.items()}
-        self.client = httpx.AsyncClient(
-            timeout=worker.timeout, follow_redirects=False, trust_env=False,
-            verify=_tls(), headers={"user-agent": worker.user_agent}, mounts=mounts,
-            limits=httpx.Limits(max_connections=worker.total,
-                                max_keepalive_connections=worker.total),
-            transport=worker.transport)
+        """The thread: serve submitted work until idle."""
         try:
             self.loop.run_until_complete(self._main())
         finally:
@@ -123,6 +131,13 @@ class _Session:
             self.loop.close()
 
     async def _main(self) -> None:
+        worker = self.worker
+        if self.injected is None:  # TLS certificates load once per process (~0.1 s)
+            connector = aiohttp.TCPConnector(limit=0, ssl=_tls())  # our slots bound it
+            self.network = aiohttp.ClientSession(
+                connector=connector, headers=worker.headers, auto_decompress=False,
+                trust_env=False, timeout=aiohttp.ClientTimeout(total=None))
+        self.ready.set()
         try:
             while True:
                 try:
@@ -132,8 +147,11 @@ class _Session:
                     if not self.tasks and self.worker._retire(self):
                         return
         finally:
-            assert self.client is not None
-            await self.client.aclose()
+            for client in [*self.local.values(), self.injected]:
+                if client is not None:
+                    await client.aclose()
+            if self.network is not None:
+                await self.network.close()
 
     def start(self, work: Work) -> None:
         task = self.loop.create_task(self._guarded(work))
@@ -169,26 +187,42 @@ class _Session:
                               time.perf_counter() - started)
 
     async def _send(self, url: str, body: bytes, started: float) -> Answer:
-        assert self.client is not None
-        async with self.client.stream("POST", url, content=body, headers={
-                "content-type": "application/json"}) as response:
+        await self.ready.wait()
+        client = self.injected or self.local.get(_origin(url))
+        if client is not None:
+            return await self._send_httpx(client, url, body, started)
+        assert self.network is not None
+        async with self.network.post(url, data=body, headers=JSON,
+                                     allow_redirects=False) as response:
+            await response.content.read(MAX_ANSWER_BYTES)
+            return _answer(response.status, response.reason or "",
+                           response.headers.get("location"), started)
+
+    @staticmethod
+    async def _send_httpx(client: httpx.AsyncClient, url: str, body: bytes,
+                          started: float) -> Answer:
+        async with client.stream("POST", url, content=body, headers=JSON) as response:
             read = 0
             async for chunk in response.aiter_bytes():
                 read += len(chunk)
                 if read >= MAX_ANSWER_BYTES:
                     break
-            error = None
-            if response.is_redirect:
-                error = (f"redirect to {response.headers.get('location', '?')} not followed "
-                         "(webhooks are never redirected)")
-            elif not 200 <= response.status_code < 300:
-                error = f"HTTP {response.status_code} {response.reason_phrase}".strip()
-            return Answer(response.status_code, error, time.perf_counter() - started)
+            return _answer(response.status_code, response.reason_phrase,
+                           response.headers.get("location"), started)
+
+
+def _answer(status: int, reason: str, location: str | None, started: float) -> Answer:
+    error = None
+    if 300 <= status < 400 and location is not None:
+        error = f"redirect to {location} not followed (webhooks are never redirected)"
+    elif not 200 <= status < 300:
+        error = f"HTTP {status} {reason}".strip()
+    return Answer(status, error, time.perf_counter() - started)
 
 
 @functools.cache
 def _tls() -> ssl.SSLContext:
-    """One verifying TLS context for every client (loading certificates takes ~0.1 s)."""
+    """One verifying TLS context for every session (loading certificates takes ~0.1 s)."""
     return httpx.create_ssl_context(trust_env=False)
 
 

@@ -132,3 +132,52 @@ def test_the_thread_ends_when_idle_and_comes_back(monkeypatch: pytest.MonkeyPatc
     assert delivering._session is None
     collect.post("http://127.0.0.1:1/b")
     assert len(collect.wait(2)) == 2
+
+
+def test_over_a_real_socket() -> None:
+    """The network path (not an injected transport): answers, redirects, deadline,
+    refused connections."""
+    import socket
+
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, RedirectResponse, Response
+    from starlette.routing import Route
+
+    from fashn_mock import BackgroundServer
+
+    release = threading.Event()
+    seen: list[tuple[str, str, bytes]] = []
+
+    async def ok(request: Request) -> Response:
+        seen.append((request.headers["content-type"], request.headers["user-agent"],
+                     await request.body()))
+        return JSONResponse({"big": "x" * 200_000})
+
+    async def moved(request: Request) -> Response:
+        return RedirectResponse("/ok", status_code=307)
+
+    async def slow(request: Request) -> Response:
+        while not release.is_set():
+            await asyncio.sleep(0.01)
+        return Response()
+
+    app = Starlette(routes=[Route("/ok", ok, methods=["POST"]),
+                            Route("/moved", moved, methods=["POST"]),
+                            Route("/slow", slow, methods=["POST"])])
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{closed.getsockname()[1]}/hook"
+    with BackgroundServer(app) as server:
+        collect = Collect(Worker(user_agent="fashn-mock/test", timeout=0.5))
+        for path in ("/ok", "/moved", "/slow"):
+            collect.post(server.url + path, b'{"id":"x"}')
+        collect.post(dead)
+        answers = dict(collect.wait(4))
+        release.set()
+    assert answers[server.url + "/ok"].status_code == 200
+    assert seen == [("application/json", "fashn-mock/test", b'{"id":"x"}')]
+    assert answers[server.url + "/moved"].status_code == 307
+    assert "not followed" in (answers[server.url + "/moved"].error or "")
+    assert answers[server.url + "/slow"].error == "timed out after 0.5 s"
+    assert answers[dead].status_code is None and "Connect" in (answers[dead].error or "")
