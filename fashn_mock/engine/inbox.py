@@ -18,9 +18,11 @@ from typing import Any
 from fashn_mock.engine.errors import InvalidRequest
 
 NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
-MAX_INBOXES = 100
+MAX_INBOXES = 16
 CAPACITY = 1000
 """Deliveries kept per inbox (the oldest are dropped)."""
+BUDGET_BYTES = 32 * 1024 * 1024
+"""Body bytes kept per inbox (the oldest are dropped; the newest is always kept)."""
 MAX_FAILURES = 1000
 WAIT_SECONDS = 10.0
 
@@ -36,25 +38,36 @@ class Received:
     """The parsed JSON, or the text when it was not JSON."""
     answered: int
     """The status code the inbox answered."""
+    size: int = 0
+    """Bytes of the body as it arrived."""
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
 class Inbox:
-    def __init__(self, name: str, capacity: int = CAPACITY) -> None:
+    def __init__(self, name: str, capacity: int = CAPACITY,
+                 budget: int = BUDGET_BYTES) -> None:
         self.name = name
+        self.budget = budget
+        self._bytes = 0
         self._items: deque[Received] = deque(maxlen=capacity)
         self._failures: deque[int] = deque()
         self._seq = 0
         self._changed = threading.Condition()
 
-    def receive(self, at: float, headers: dict[str, str], body: Any) -> int:
-        """Keep one delivery; the status code to answer it with."""
+    def receive(self, at: float, headers: dict[str, str], body: Any, size: int = 0) -> int:
+        """Keep one delivery (``size`` bytes long); the status code to answer it with."""
         with self._changed:
             answer = self._failures.popleft() if self._failures else 200
             self._seq += 1
-            self._items.append(Received(self._seq, at, time.time(), headers, body, answer))
+            if len(self._items) == self._items.maxlen:
+                self._bytes -= self._items[0].size
+            self._items.append(Received(self._seq, at, time.time(), headers, body, answer,
+                                        size))
+            self._bytes += size
+            while self._bytes > self.budget and len(self._items) > 1:
+                self._bytes -= self._items.popleft().size
             self._changed.notify_all()
         return answer
 
@@ -103,6 +116,7 @@ class Inbox:
         with self._changed:
             self._items.clear()
             self._failures.clear()
+            self._bytes = 0
 
     def as_json(self) -> dict[str, Any]:
         with self._changed:

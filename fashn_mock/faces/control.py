@@ -26,7 +26,8 @@ from fashn_mock.validation import parse_json
 
 PREFIX = "/_mock"
 TOKEN_HEADER = "x-fashn-mock-token"
-INBOX_BODY_BYTES = 1024 * 1024
+INBOX_BODY_BYTES = 16 * 1024 * 1024
+"""Enough for a webhook carrying base64 outputs."""
 SECRET_HEADERS = ("authorization", "cookie", TOKEN_HEADER)
 """Not kept by inboxes."""
 Handler = Callable[[Request], Awaitable[Any]]
@@ -234,7 +235,7 @@ def routes(engine: Engine) -> list[Route]:
         except ValueError:
             received = raw.decode("utf-8", "replace")
         headers = {k: v for k, v in request.headers.items() if k not in SECRET_HEADERS}
-        answer = box.receive(engine.clock.now(), headers, received)
+        answer = box.receive(engine.clock.now(), headers, received, len(raw))
         return JSONResponse({"inbox": box.name, "accepted": answer < 300},
                             status_code=answer)
 

@@ -57,3 +57,12 @@ def test_inboxes_are_named_and_bounded() -> None:
     boxes.get("one-too-many")
     boxes.forget()
     assert boxes.names() == []
+
+
+def test_a_byte_budget_keeps_memory_bounded() -> None:
+    inbox = Inbox("big", budget=100)
+    for n in range(5):
+        inbox.receive(float(n), {}, f"body {n}", size=40)
+    assert [r.body for r in inbox.received] == ["body 3", "body 4"]
+    inbox.receive(9.0, {}, "huge", size=1000)
+    assert [r.body for r in inbox.received] == ["huge"]  # the newest is always kept

@@ -191,5 +191,5 @@ def test_inboxes_receive_without_the_token_and_are_read_with_it() -> None:
         bodies = [r["body"] for r in box.json()["received"]]
         assert bodies == [{"id": "x"}, "not json"]
         assert "authorization" not in box.json()["received"][0]["headers"]
-        too_big = client.post("/_mock/inbox/open", content=b"x" * (1024 * 1024 + 1))
+        too_big = client.post("/_mock/inbox/open", content=b"x" * (16 * 1024 * 1024 + 1))
         assert too_big.status_code == 413
