@@ -129,7 +129,7 @@ def routes(engine: Engine) -> list[Route]:
                 status=int(query["status"]) if "status" in query else None,
                 since=float(query["since"]) if "since" in query else None,
                 prediction_id=query.get("prediction_id"), dialect=query.get("dialect"),
-                limit=int(query["limit"]) if "limit" in query else None)
+                limit=_count(query["limit"]) if "limit" in query else None)
         except ValueError as exc:
             raise InvalidRequest(f"Control API: bad filter ({exc})") from None
         return {"entries": [e.as_json() for e in entries], "capacity": engine.journal.capacity}
@@ -147,6 +147,8 @@ def routes(engine: Engine) -> list[Route]:
         query = request.query_params
         try:
             interval = float(query.get("min_poll_interval", "1"))
+            if not 0 <= interval <= 86_400:
+                raise ValueError(interval)
         except ValueError:
             raise InvalidRequest("min_poll_interval: expected seconds") from None
         entries = engine.journal.entries(key=query.get("key"))
@@ -193,3 +195,11 @@ def routes(engine: Engine) -> list[Route]:
     ]
     return [Route(PREFIX + path, guarded(handler), methods=methods)
             for path, handler, methods in table]
+
+
+def _count(text: str) -> int:
+    """A non-negative integer query value (``ValueError`` otherwise)."""
+    value = int(text)
+    if value < 0:
+        raise ValueError(f"{value} is negative")
+    return value
