@@ -65,8 +65,11 @@ def parse_result(body: Any) -> str:
     if not isinstance(body, dict):
         raise InvalidRequest(f"expected a JSON object, got {_kind(body)}", field="body")
     value = body.get("request_id")
+    if "request_id" not in body:
+        raise InvalidRequest("request_id: required field is missing", field="request_id")
     if not isinstance(value, str) or not value:
-        raise InvalidRequest(f"request_id: required, a non-empty string (got {_kind(value)})",
+        got = "an empty string" if value == "" else _kind(value)
+        raise InvalidRequest(f"request_id: expected a non-empty string, got {got}",
                              field="request_id")
     return value
 
