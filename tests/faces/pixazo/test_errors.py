@@ -208,3 +208,23 @@ def test_a_bug_answers_pixazos_500(emulator: Emulator, pixazo: httpx.Client) -> 
     emulator.engine.balance = broken  # type: ignore[method-assign, assignment]
     native = pixazo.get("/v1/credits", headers={"Authorization": "Bearer k"})
     assert native.json() == {"error": "InternalServerError", "message": "Server error"}
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+                    | st.text(max_size=20),
+                    lambda inner: st.lists(inner, max_size=4)
+                    | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=12)
+FIELDS = st.dictionaries(st.sampled_from(["model_image", "garment_image", "category", "mode",
+                                          "num_samples", "request_id", "output_format"]),
+                         JSON, max_size=5)
+
+
+@given(body=JSON | FIELDS)
+def test_hostile_bodies_get_a_clear_answer(body: object) -> None:
+    emulator = Emulator(time_scale=0)
+    with emulator.httpx_client(headers=HEADERS) as client:
+        for path in (SUBMIT, RESULT):
+            response = client.post(path, json=body)
+            assert response.status_code in (200, 400, 404), response.text
+            if response.status_code != 200:
+                error_of(response, response.status_code)
