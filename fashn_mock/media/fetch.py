@@ -112,6 +112,7 @@ class Fetcher:
                 return body
             if self._closed:
                 raise RuntimeError("this Fetcher is closed")
+            self._check(url)  # refused at once, without waiting for a slot
             if self._loop is None:
                 self._loop = _LoopThread()
             loop = self._loop
@@ -145,14 +146,18 @@ class Fetcher:
             raise FetchError(f"Timed out downloading the URL (took more than "
                              f"{self.timeout:g} s)") from None
 
+    def _check(self, url: str) -> None:
+        """``FetchError`` unless ``url`` may be fetched (scheme and host policy)."""
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise FetchError("Invalid URL format")
+        if not self.allowed(url):
+            host = urlsplit(url).hostname
+            raise FetchError(f"The URL's host {host} is not allowed: fashn-mock fetches "
+                             "loopback hosts only unless --fetch-allow-host names it")
+
     async def _download(self, url: str) -> bytes:
         for _ in range(MAX_REDIRECTS + 1):
-            if urlsplit(url).scheme not in ("http", "https"):
-                raise FetchError("Invalid URL format")
-            if not self.allowed(url):
-                host = urlsplit(url).hostname
-                raise FetchError(f"The URL's host {host} is not allowed: fashn-mock fetches "
-                                 "loopback hosts only unless --fetch-allow-host names it")
+            self._check(url)
             body, location = await self._get(url)
             if body is not None:
                 return body

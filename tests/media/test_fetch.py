@@ -209,7 +209,7 @@ class TricklingServer:
         self.seconds = seconds
         self._stop = threading.Event()
         self._listener = socket.create_server(("127.0.0.1", 0))
-        self.url = "http://127.0.0.1:%d/slow.png" % self._listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}/slow.png"
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
     def __enter__(self) -> TricklingServer:
@@ -297,3 +297,21 @@ def test_a_closed_fetcher_refuses_to_fetch(server: BackgroundServer) -> None:
     assert fetcher.fetch(f"{server.url}/shirt.png") == SHIRT  # cached
     with pytest.raises(RuntimeError, match="closed"):
         fetcher.fetch(f"{server.url}/redirect")
+
+
+def test_refused_hosts_do_not_wait_for_a_slot() -> None:
+    release = threading.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        while not release.is_set():
+            await asyncio.sleep(0.01)
+        return httpx.Response(200, content=SHIRT, headers={"content-type": "image/png"})
+
+    fetcher = Fetcher(max_parallel=1, transport=httpx.MockTransport(handler))
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        busy = pool.submit(fetcher.fetch, "http://127.0.0.1:9/a.png")
+        with pytest.raises(FetchError, match="not allowed"):
+            fetcher.fetch("https://example.com/a.png")  # while the only slot is taken
+        release.set()
+        assert busy.result() == SHIRT
+    fetcher.close()
