@@ -15,7 +15,7 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from fashn_mock import catalog
+from fashn_mock import catalog, safejson
 from fashn_mock.catalog import ModelSpec
 from fashn_mock.errors import ApiError, bad_request
 
@@ -54,13 +54,14 @@ def validator_for(name: str) -> Draft202012Validator:
 
 
 def parse_json(raw: bytes) -> Any:
-    """Decode a request body, or raise 400 with the parser's reason."""
+    """Decode a request body within ``safejson``'s limits (depth, size, numbers,
+    Unicode), or raise 400 with the reason."""
     if not raw.strip():
         raise bad_request("Invalid request body: the body is empty; expected a JSON object")
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise bad_request(f"Invalid request body: not valid JSON ({exc})") from None
+        return safejson.loads(raw)
+    except safejson.Rejected as exc:
+        raise bad_request(f"Invalid request body: {exc}") from None
 
 
 def parse_webhook_url(value: str | None) -> str | None:
