@@ -42,7 +42,7 @@ def loads(raw: bytes | str) -> Any:
     if text.count(",") > MAX_ITEMS and STRING.sub("", text).count(",") > MAX_ITEMS:
         raise Rejected(f"more than {MAX_ITEMS:,} values")
     try:
-        value = json.loads(text, parse_constant=_constant, parse_float=_finite)
+        value = _DECODER.decode(text)
     except Rejected:
         raise
     except RecursionError:
@@ -102,3 +102,7 @@ def _finite(text: str) -> float:
     if math.isinf(number):
         raise Rejected(f"the number {text[:40]} is out of range")
     return number
+
+
+_DECODER = json.JSONDecoder(parse_constant=_constant, parse_float=_finite)
+"""Built once: ``json.loads`` with hooks would build a decoder per call."""
