@@ -13,8 +13,10 @@ class Config:
     port: int = 8000
     time_scale: float = 1.0
     """Multiplies every documented duration: 1 = real timings, 0 = instant."""
-    seed: int = 0
-    """Seeds prediction ids and durations: the same requests give the same results."""
+    seed: int | None = None
+    """Seeds prediction ids, durations and chaos: the same requests give the same
+    results. None (the default): ids are unpredictable (drawn from the OS), so on a
+    shared server no key can compute another's ids; durations use a random seed."""
     api_keys: tuple[str, ...] = ()
     """When non-empty, only these Bearer keys are accepted."""
     credits: int | None = None
@@ -51,7 +53,7 @@ class Config:
     def __post_init__(self) -> None:
         if self.time_scale < 0:
             raise ValueError("time_scale must be >= 0")
-        if not 0 <= self.seed <= 2**32 - 1:
+        if self.seed is not None and not 0 <= self.seed <= 2**32 - 1:
             raise ValueError("seed must be within 0..4294967295")
         if not 0 <= self.failure_rate <= 1:
             raise ValueError("failure_rate must be within 0..1")

@@ -90,7 +90,7 @@ def fashn_mock(request: pytest.FixtureRequest,
     """An isolated emulator for this test; ``FASHN_BASE_URL``/``FASHN_API_KEY`` point
     at it while the test runs."""
     strict = bool(request.config.getoption("--fashn-mock-strict"))
-    settings: dict[str, object] = {"time_scale": 0.0, "strict": strict}
+    settings: dict[str, object] = {"time_scale": 0.0, "seed": 0, "strict": strict}
     for marker in reversed(list(request.node.iter_markers(MARKER))):
         unknown = set(marker.kwargs) - MARKER_FIELDS
         if unknown:

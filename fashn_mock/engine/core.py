@@ -11,7 +11,6 @@ atomic, so faces on other threads may share it.
 from __future__ import annotations
 
 import heapq
-import random
 import threading
 from typing import Any
 
@@ -70,7 +69,7 @@ class Engine:
         self.playback: PlaybackSource | None = None
         """Recorded sessions offered every run first (``fashn_mock.cassettes``)."""
         self.books = Books(self.config.credits, self.config.concurrency, self.config.limits)
-        self.submission = Submission(self.config, random.Random(self.config.seed))
+        self.submission = Submission(self.config)
         self._lock = threading.RLock()
         self.reset()
 
@@ -86,14 +85,14 @@ class Engine:
                 self.rates.forget(key)
                 self.faults.forget(key)
             else:
-                self.submission.rng.seed(self.config.seed)
+                self.submission.reseed()
                 self.books.forget()
                 self._expiry: list[tuple[float, int, str]] = []
                 self._sequence = 0
                 self._next_sweep = self.clock.now() + SWEEP_EVERY
                 self.predictions = {}
                 self.rates = RateWindows(self.config.rates if self.config.limits else {})
-                self.faults = FaultPlan(self.config.seed, self.config.failure_rate,
+                self.faults = FaultPlan(self.submission.seed, self.config.failure_rate,
                                         self.config.jitter)
                 self.scheduler.clear()
                 example = docs_example(self.clock.now())

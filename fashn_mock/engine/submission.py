@@ -1,12 +1,16 @@
 """How a new prediction is made: its id, its fate and its timeline on the clock.
 
-Everything random here comes from one seeded generator, so the same requests
-and seed give the same ids, durations and failures.
+Everything random here comes from one seeded generator, so the same requests and
+seed give the same ids, durations and failures. Without a seed (``Config.seed``
+None) durations use a random one and ids come from the operating system, so they
+cannot be predicted from ids seen before.
 """
 
 from __future__ import annotations
 
+import os
 import random
+import secrets
 from typing import Any, Literal
 
 from fashn_mock.catalog import RUNTIME_ERRORS, ModelSpec
@@ -27,9 +31,17 @@ Interruption = Literal["canceled", "time_out"]
 
 
 class Submission:
-    def __init__(self, config: Config, rng: random.Random) -> None:
+    def __init__(self, config: Config) -> None:
         self.config = config
-        self.rng = rng
+        self.rng = random.Random()
+        self.seed = 0
+        self.reseed()
+
+    def reseed(self) -> None:
+        """Back to the configured seed (or a fresh random one)."""
+        self.seed = self.config.seed if self.config.seed is not None \
+            else secrets.randbits(32)
+        self.rng.seed(self.seed)
 
     def create(self, key: str, run: RunRequest, now: float, *, cost: int,
                requested: str | None, loaded: LoadedImages, plan: FaultPlan, dialect: str,
@@ -78,7 +90,9 @@ class Submission:
     def new_id(self) -> str:
         """A seeded UUIDv4 string, formatted as ``str(uuid.UUID(int=..., version=4))``
         would (without building the UUID object: this is on the hot path)."""
-        bits = self.rng.getrandbits(128) & VERSION_MASK | VERSION_4
+        drawn = self.rng.getrandbits(128) if self.config.seed is not None \
+            else int.from_bytes(os.urandom(16))
+        bits = drawn & VERSION_MASK | VERSION_4
         text = f"{bits:032x}"
         return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 

@@ -7,7 +7,6 @@ exist on the Python ``Emulator`` and the pytest fixture.
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from fashn_mock import safejson
 from fashn_mock.clock import MAX_ADVANCE
 from fashn_mock.engine import Engine
 from fashn_mock.engine.errors import DomainError, InvalidRequest, Unauthenticated
@@ -100,12 +100,14 @@ def routes(engine: Engine) -> list[Route]:
     async def credits(request: Request) -> Any:
         key = request.path_params["key"]
         if request.method == "GET":
-            return {"key": key, "credits": engine.balance(key).as_json()}
-        values = await body(request)
-        balance = engine.set_credits(key, values.get("total"),
-                                     subscription=values.get("subscription"),
-                                     on_demand=values.get("on_demand"))
-        return {"key": key, "credits": balance.as_json()}
+            balance = engine.balance(key)
+        else:
+            values = await body(request)
+            balance = engine.set_credits(key, values.get("total"),
+                                         subscription=values.get("subscription"),
+                                         on_demand=values.get("on_demand"))
+        # spent_usd: money spent in dialects that price in dollars (Pixazo)
+        return {"key": key, "credits": balance.as_json(), "spent_usd": balance.spent_usd}
 
     async def predictions(request: Request) -> Any:
         query = request.query_params
@@ -136,7 +138,7 @@ def routes(engine: Engine) -> list[Route]:
                 status=int(query["status"]) if "status" in query else None,
                 since=float(query["since"]) if "since" in query else None,
                 prediction_id=query.get("prediction_id"), dialect=query.get("dialect"),
-                limit=int(query["limit"]) if "limit" in query else None)
+                limit=_count(query["limit"]) if "limit" in query else None)
         except ValueError as exc:
             raise InvalidRequest(f"Control API: bad filter ({exc})") from None
         return {"entries": [e.as_json() for e in entries], "capacity": engine.journal.capacity}
@@ -154,6 +156,8 @@ def routes(engine: Engine) -> list[Route]:
         query = request.query_params
         try:
             interval = float(query.get("min_poll_interval", "1"))
+            if not 0 <= interval <= 86_400:
+                raise ValueError(interval)
         except ValueError:
             raise InvalidRequest("min_poll_interval: expected seconds") from None
         entries = engine.journal.entries(key=query.get("key"))
@@ -186,9 +190,9 @@ def routes(engine: Engine) -> list[Route]:
     async def webhook_attempts(request: Request) -> Any:
         query = request.query_params
         try:
-            limit = int(query["limit"]) if "limit" in query else None
+            limit = _count(query["limit"]) if "limit" in query else None
         except ValueError:
-            raise InvalidRequest("Control API: limit: expected an integer") from None
+            raise InvalidRequest("Control API: limit: expected a non-negative integer") from None
         key = query.get("key")
         attempts = webhooks.attempts(prediction_id=query.get("prediction_id"), key=key,
                                      limit=limit)
@@ -231,8 +235,8 @@ def routes(engine: Engine) -> list[Route]:
         except DomainError as error:
             return render(request, error)
         try:
-            received: Any = json.loads(raw)
-        except ValueError:
+            received: Any = safejson.loads(raw)
+        except ValueError:  # not JSON (or beyond safejson's limits): keep the text
             received = raw.decode("utf-8", "replace")
         headers = {k: v for k, v in request.headers.items() if k not in SECRET_HEADERS}
         answer = box.receive(engine.clock.now(), headers, received, len(raw))
@@ -264,3 +268,11 @@ def routes(engine: Engine) -> list[Route]:
     return [*(Route(PREFIX + path, guarded(handler), methods=methods)
               for path, handler, methods in table),
             Route(PREFIX + "/inbox/{name}", receive, methods=["POST"])]
+
+
+def _count(text: str) -> int:
+    """A non-negative integer query value (``ValueError`` otherwise)."""
+    value = int(text)
+    if value < 0:
+        raise ValueError(f"{value} is negative")
+    return value

@@ -123,6 +123,12 @@ def test_behaviour_report_flags_impolite_clients(emulator: Emulator,
     assert client.get("/_mock/behaviour", params={"min_poll_interval": "x"}).status_code == 400
 
 
+def test_credits_show_usd_spent(client: httpx.Client) -> None:
+    assert client.get("/_mock/keys/test-key/credits").json()["spent_usd"] == 0.0
+    assert client.put("/_mock/keys/test-key/credits", json={"total": 3}).json()["spent_usd"] \
+        == 0.0
+
+
 def test_webhook_routes(emulator: Emulator, client: httpx.Client) -> None:
     url = emulator.webhook_url("hooks")
     failing = client.post("/_mock/inbox/hooks/fail", json={"times": 1, "status": 502})
