@@ -92,7 +92,8 @@ class Webhooks:
             return
         order = order or Order()
         script = order.script or self.rules.take(prediction.key) or Script()
-        reg = Registration(prediction.id, prediction.key, url, order.base_url, script)
+        base_url = order.base_url or self.engine.config.public_url or ""
+        reg = Registration(prediction.id, prediction.key, url, base_url, script)
         with self._lock:
             if len(self._active) >= MAX_PENDING:
                 refused = f"{MAX_PENDING} webhook deliveries are pending already"

@@ -380,3 +380,10 @@ def test_reorder_limit_passed_in_one_jump(engine: Engine, sent: Dispatcher) -> N
     engine.clock.advance(3600)
     [job] = sent.jobs
     assert (job.prediction_id, job.due) == (held.id, held.finished_at + REORDER_LIMIT)
+
+
+def test_without_an_order_output_links_use_the_public_url() -> None:
+    engine = Engine(Config(time_scale=0, public_url="https://mock.example"), Clock.manual())
+    sent = Dispatcher(engine)
+    engine.submit("k", parse_run_body(tryon()), webhook_url=HOOK)
+    assert sent.jobs[0].base_url == "https://mock.example"
