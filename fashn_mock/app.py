@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from fashn_mock.engine import Engine
 from fashn_mock.errors import ApiError
-from fashn_mock.faces import cdn, control, native
+from fashn_mock.faces import cdn, control, health, native
 from fashn_mock.faces.common import (
     api_error_response,
     http_error_response,
@@ -28,7 +28,7 @@ async def openapi_yaml(request: Request) -> Response:
 
 
 def create_app(engine: Engine) -> Starlette:
-    routes = [*native.routes(engine), *cdn.routes(engine),
+    routes = [*native.routes(engine), *cdn.routes(engine), *health.routes(),
               Route("/openapi.yaml", openapi_yaml, methods=["GET"])]
     if engine.config.control:
         routes += control.routes(engine)
