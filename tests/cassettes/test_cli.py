@@ -4,7 +4,6 @@ options from flags and the environment."""
 from __future__ import annotations
 
 import signal
-import time
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,6 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from fashn_mock import BackgroundServer, Emulator
 from fashn_mock.cassettes import Cassette
 from fashn_mock.cassettes.cli import record, replay_source_from
 from fashn_mock.cli import cli, serve_params
@@ -21,16 +19,15 @@ from tests.cassettes.example import FOLDER
 from tests.support import Spawned, fashn_mock_process
 
 
-def test_record_survives_being_killed_mid_session(tmp_path: Path) -> None:
-    upstream = Emulator(time_scale=0.02, api_keys=(KEY,))  # real time: tryon takes ~0.1 s
-    with BackgroundServer(upstream.app) as server, \
-            fashn_mock_process("record", "--upstream", server.url, "--cassettes", str(tmp_path),
-                    "--name", "live", "--mode", "all") as (url, process), \
+def test_record_survives_being_killed_mid_session(tmp_path: Path,
+                                                  upstream: Upstream) -> None:
+    with fashn_mock_process("record", "--upstream", upstream.url, "--cassettes", str(tmp_path),
+                            "--name", "live", "--mode", "all") as (url, process), \
             httpx.Client(base_url=url, headers=AUTH) as client:
-        done = drive(client, TRYON, lambda s: time.sleep(s), step=0.01)
+        done = drive(client, TRYON, upstream.emulator.advance, step=5)  # the manual clock
         assert done.statuses[-1] == "completed"
         second = client.post("/v1/run", json=TRYON).json()["id"]
-        client.get(f"/v1/status/{second}")
+        client.get(f"/v1/status/{second}")  # the clock stands still: not finished
         process.send_signal(signal.SIGKILL)  # no clean shutdown at all
         process.wait()
     cassette = Cassette.load(tmp_path / "live.yaml")  # still a complete cassette
