@@ -97,7 +97,7 @@ def run(params: dict[str, Any]) -> int:
     from fashn_mock.contract.runner import Options, run_contract
     from fashn_mock.contract.target import Target
 
-    console = Console(stderr=True, highlight=False)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
     with ExitStack() as stack:
         base_url, api_key = params["base_url"], params["api_key"]
         if not base_url:
