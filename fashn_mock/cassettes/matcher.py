@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fashn_mock.cassettes.errors import REFUSED
 from fashn_mock.cassettes.redact import Redactor
-from fashn_mock.errors import ApiError
 from fashn_mock.validation import RunRequest, parse_run_body
 
 Normalised = dict[str, Any]
@@ -68,7 +68,7 @@ def from_body(body: Any, query: Mapping[str, Any], redactor: Redactor) -> Normal
     (else compared as it is: the real API may accept what the catalog does not)."""
     try:
         run = parse_run_body(body)
-    except ApiError:
+    except REFUSED:
         if isinstance(body, dict):
             return normalise(body.get("model_name"), body.get("inputs"), query, redactor)
         return normalise(None, body, query, redactor)

@@ -21,11 +21,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from fashn_mock.cassettes.errors import REFUSED
 from fashn_mock.cassettes.format import Request, kept_headers
 from fashn_mock.cassettes.format import Response as Recorded
 from fashn_mock.cassettes.recorder import Recorder, tls
 from fashn_mock.cassettes.replay import ReplaySource
-from fashn_mock.errors import ApiError
 from fashn_mock.validation import parse_run_body
 
 UPSTREAM_TIMEOUT = 120.0
@@ -102,7 +102,7 @@ class Proxy:
             return False
         try:
             run = parse_run_body(json.loads(raw))
-        except (ValueError, ApiError):
+        except (ValueError, *REFUSED):  # type: ignore[misc]
             return False
         wanted = {k: v for k, v in query.items() if k == "webhook_url"}
         return self.replay.peek(run, wanted)

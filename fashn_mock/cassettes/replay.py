@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fashn_mock.cassettes.errors import http_error
 from fashn_mock.cassettes.format import Cassette, Interaction, cassette_files
 from fashn_mock.cassettes.matcher import Matcher, Normalised, from_body, from_run
 from fashn_mock.cassettes.media import MediaDir
 from fashn_mock.cassettes.playback import RecordedPlayback, recorded_error
 from fashn_mock.cassettes.redact import Redactor
-from fashn_mock.errors import ApiError
 from fashn_mock.validation import RunRequest
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ class ReplaySource:
         with self._lock:
             self.misses.append(explanation)
         if self.strict:
-            raise ApiError(400, "BadRequest", explanation, {UNMATCHED_HEADER: "unmatched"})
+            raise http_error(400, "BadRequest", explanation, {UNMATCHED_HEADER: "unmatched"})
         return None
 
     def _key(self, shelf: _Shelf, run: RunRequest, query: Mapping[str, str]) -> str:
