@@ -12,7 +12,9 @@ all           re-record everything (file replaced)   record everything
 ``CassetteSession`` wires the pieces: a ``ReplaySource`` on the emulator when
 something replays, a recording ``Proxy`` in front of the real API when something
 records. ``base_url`` is where clients should point (the proxy while recording,
-else the emulator); ``record`` (the CLI) serves ``session.app`` itself.
+else the emulator); ``record`` (the CLI) serves ``session.proxy.app`` itself and
+must call ``session.close()`` when the server stops, to write the last changes
+(the recorder writes in the background, batching changes).
 """
 
 from __future__ import annotations
@@ -117,6 +119,14 @@ class CassetteSession:
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  traceback: TracebackType | None) -> None:
-        if self._server is not None:  # the recorder saved after every exchange
+        self.close()
+
+    def close(self) -> None:
+        """Stop the proxy and write the last changes (raises if the cassette could not
+        be written, e.g. ``SecretLeak``)."""
+        if self._server is not None:
+            self.proxy.close()
             self._server.stop()
             self._server = None
+        if self.recorder is not None:
+            self.recorder.close()

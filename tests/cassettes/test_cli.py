@@ -7,9 +7,10 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from fashn_mock import BackgroundServer, Emulator
-from fashn_mock.cassettes import Cassette
+from fashn_mock.cassettes import Cassette, CassetteError
 from fashn_mock.cassettes.cli import replay_source_from
 from fashn_mock.cli import build_parser
 from tests.cassettes.conftest import AUTH, KEY, TRYON, drive
@@ -17,7 +18,26 @@ from tests.cassettes.example import FOLDER
 from tests.support import fashn_mock_process
 
 
-def test_record_survives_being_killed_mid_session(tmp_path: Path) -> None:
+def saved(path: Path, interactions: int) -> Cassette:
+    """The cassette once the recorder's background writer has caught up."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            cassette = Cassette.load(path)
+            if len(cassette.interactions) == interactions and \
+                    len(cassette.interactions[-1].timeline) == 1:
+                return cassette
+        except CassetteError:
+            pass  # not written yet
+        assert time.monotonic() < deadline, "the recorder never wrote its changes"
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM])
+def test_record_survives_being_stopped_mid_session(tmp_path: Path,
+                                                   stop: signal.Signals) -> None:
+    """Killed (SIGKILL): the cassette is complete up to the last background write,
+    never torn. Stopped (SIGTERM, as Ctrl-C): everything recorded is written."""
     upstream = Emulator(time_scale=0.02, api_keys=(KEY,))  # real time: tryon takes ~0.1 s
     with BackgroundServer(upstream.app) as server, \
             fashn_mock_process("record", "--upstream", server.url, "--cassettes", str(tmp_path),
@@ -27,8 +47,10 @@ def test_record_survives_being_killed_mid_session(tmp_path: Path) -> None:
         assert done.statuses[-1] == "completed"
         second = client.post("/v1/run", json=TRYON).json()["id"]
         client.get(f"/v1/status/{second}")
-        process.send_signal(signal.SIGKILL)  # no clean shutdown at all
-        process.wait()
+        if stop == signal.SIGKILL:
+            saved(tmp_path / "live.yaml", 2)
+        process.send_signal(stop)
+        assert process.wait(timeout=30) is not None
     cassette = Cassette.load(tmp_path / "live.yaml")  # still a complete cassette
     first, interrupted = cassette.interactions
     assert first.terminal is not None and first.outputs[0].file is not None
