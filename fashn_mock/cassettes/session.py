@@ -102,8 +102,13 @@ class CassetteSession:
 
     @property
     def misses(self) -> list[str]:
-        """Why each unmatched ``/v1/run`` found no recording."""
-        return list(self.replay.misses) if self.replay else []
+        """Why each unmatched ``/v1/run`` found no recording (the most recent ones:
+        ``miss_count`` counts them all)."""
+        return self.replay.misses if self.replay else []
+
+    @property
+    def miss_count(self) -> int:
+        return self.replay.miss_count if self.replay else 0
 
     @property
     def base_url(self) -> str:
