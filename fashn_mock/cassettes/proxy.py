@@ -199,6 +199,8 @@ class Proxy:
             run = parse_run_body(body)
         except REFUSED:
             return False
+        except RecursionError:  # nested beyond what validation can walk
+            return False
         wanted = {k: v for k, v in query.items() if k == "webhook_url"}
         return self.replay.peek(run, wanted)
 

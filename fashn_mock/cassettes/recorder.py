@@ -128,7 +128,7 @@ class Recorder:
             started: float) -> Interaction:
         """A ``/v1/run`` sent at ``started`` (``clock()``) and its response."""
         interaction = Interaction(Request("POST", "/v1/run", dict(query),
-                                          recordable(compact_inputs(body))), response)
+                                          compact_inputs(recordable(body))), response)
         with self.writer.lock:
             self.cassette.interactions.append(interaction)
             if interaction.prediction_id is not None:

@@ -28,7 +28,7 @@ from types import TracebackType
 
 from fashn_mock.cassettes.format import Cassette, CassetteError
 from fashn_mock.cassettes.matcher import Matcher
-from fashn_mock.cassettes.proxy import Proxy
+from fashn_mock.cassettes.proxy import MAX_BODY, Proxy
 from fashn_mock.cassettes.recorder import Recorder
 from fashn_mock.cassettes.redact import Redactor
 from fashn_mock.cassettes.replay import ReplaySource
@@ -70,8 +70,10 @@ class CassetteSession:
     def __init__(self, path: Path | str, mode: RecordMode | str = RecordMode.NONE, *,
                  emulator: Emulator | None = None, upstream: str = DEFAULT_UPSTREAM,
                  redact: Sequence[str] = (), matcher: Matcher | None = None,
-                 by_polls: bool = False, clock: Callable[[], float] | None = None) -> None:
-        """``clock`` times the recorded timelines (default: monotonic wall time)."""
+                 by_polls: bool = False, clock: Callable[[], float] | None = None,
+                 max_body: int = MAX_BODY) -> None:
+        """``clock`` times the recorded timelines (default: monotonic wall time);
+        ``max_body`` caps request bodies through the proxy (413 beyond)."""
         self.path = Path(path)
         self.mode = RecordMode(mode)
         self.emulator = emulator or Emulator(time_scale=1, limits=False)
@@ -93,7 +95,7 @@ class CassetteSession:
         self.recorder = Recorder(cassette, Redactor(cassette.redactions),
                                  clock=clock or time.monotonic) if self.plan.record else None
         self.proxy = Proxy(upstream, recorder=self.recorder, replay=self.replay,
-                           emulator=self.emulator.app)
+                           emulator=self.emulator.app, max_body=max_body)
         self._server: BackgroundServer | None = None
 
     @property

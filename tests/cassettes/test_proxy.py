@@ -17,6 +17,7 @@ import pytest
 
 from fashn_mock.cassettes import Cassette, CassetteSession, ReplaySource
 from fashn_mock.cassettes import proxy as proxy_module
+from fashn_mock.cassettes.matcher import compact_inputs
 from fashn_mock.cassettes.proxy import Proxy
 from fashn_mock.cassettes.recorder import Recorder
 from fashn_mock.emulator import Emulator
@@ -29,6 +30,7 @@ from tests.cassettes.conftest import (
     drive,
     record_session,
 )
+from tests.cassettes.example import FOLDER
 
 CUSTOMER = r"https://example\.com/[\w./-]+"
 
@@ -262,3 +264,15 @@ def test_encoded_forms_of_the_key_never_reach_disk(tmp_path: Path,
         assert form.encode() not in data, form
     decoded = unquote(unquote(data.decode()))
     assert KEY not in decoded
+
+
+def test_deeply_nested_runs_are_matched_without_exhausting_the_stack(tmp_path: Path) -> None:
+    deep: Any = "bottom"
+    for _ in range(900):
+        deep = [deep]
+    body = {"model_name": "model-create", "inputs": {"prompt": "x", "deep": deep}}
+    source = ReplaySource.load(FOLDER)
+    proxy = Proxy("http://127.0.0.1:9", replay=source, emulator=Emulator().app)
+    assert proxy._replayable(json.dumps(body).encode(), {}) is False
+    cut = compact_inputs(body)
+    assert "nested deeper than" in json.dumps(cut)
