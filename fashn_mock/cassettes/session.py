@@ -13,8 +13,9 @@ all           re-record everything (file replaced)   record everything
 something replays, a recording ``Proxy`` in front of the real API when something
 records. ``base_url`` is where clients should point (the proxy while recording,
 else the emulator); ``record`` (the CLI) serves ``session.proxy.app`` itself and
-must call ``session.close()`` when the server stops, to write the last changes
-(the recorder writes in the background, batching changes).
+calls ``session.close()`` when the server stops: the recorder writes in the
+background, batching changes, and ``close`` waits for the last write and raises
+if one failed (a process that simply exits still writes its last batch).
 """
 
 from __future__ import annotations
