@@ -96,6 +96,9 @@ def replay_source_from(params: Mapping[str, Any]) -> ReplaySource | None:
         show_default=False,
         help="also redact text matching REGEX (e.g. customer image URLs); API keys and "
              "bearer tokens are always redacted; repeatable (env: one per line)")
+@option("--max-body", env=ENV + "RECORD_MAX_BODY", default=64 * 1024 * 1024,
+        type=click.IntRange(1, None), metavar="BYTES",
+        help="larger request bodies get 413 instead of being forwarded")
 @match_options
 @log_options("warning")
 def record(**params: Any) -> None:
@@ -110,9 +113,9 @@ def record(**params: Any) -> None:
         raise click.BadParameter("a file name, without directories", param_hint="'--name'")
     try:
         session = CassetteSession(path, params["mode"], upstream=params["upstream"],
-                                  redact=params["redact"],
+                                  redact=params["redact"], max_body=params["max_body"],
                                   matcher=Matcher.parse(params["match"], params["match_ignore"]))
-    except CassetteError as exc:
+    except (CassetteError, ValueError) as exc:  # a bad cassette or --redact pattern
         raise BadInput(str(exc)) from None
     already = len(session.cassette.interactions)
     what = "recording" if session.recording else "replaying only"

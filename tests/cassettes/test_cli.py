@@ -4,6 +4,7 @@ options from flags and the environment."""
 from __future__ import annotations
 
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from fashn_mock.cassettes import Cassette
+from fashn_mock.cassettes import Cassette, CassetteError
 from fashn_mock.cassettes.cli import record, replay_source_from
 from fashn_mock.cli import cli, serve_params
 from tests.cassettes.conftest import AUTH, KEY, TRYON, Upstream, drive
@@ -19,8 +20,26 @@ from tests.cassettes.example import FOLDER
 from tests.support import Spawned, fashn_mock_process
 
 
-def test_record_survives_being_killed_mid_session(tmp_path: Path,
-                                                  upstream: Upstream) -> None:
+def saved(path: Path, interactions: int) -> Cassette:
+    """The cassette once the recorder's background writer has caught up."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            cassette = Cassette.load(path)
+            if len(cassette.interactions) == interactions and \
+                    len(cassette.interactions[-1].timeline) == 1:
+                return cassette
+        except CassetteError:
+            pass  # not written yet
+        assert time.monotonic() < deadline, "the recorder never wrote its changes"
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM])
+def test_record_survives_being_stopped_mid_session(tmp_path: Path, upstream: Upstream,
+                                                   stop: signal.Signals) -> None:
+    """Killed (SIGKILL): the cassette is complete up to the last background write,
+    never torn. Stopped (SIGTERM, as Ctrl-C): everything recorded is written."""
     with fashn_mock_process("record", "--upstream", upstream.url, "--cassettes", str(tmp_path),
                             "--name", "live", "--mode", "all") as (url, process), \
             httpx.Client(base_url=url, headers=AUTH) as client:
@@ -28,8 +47,10 @@ def test_record_survives_being_killed_mid_session(tmp_path: Path,
         assert done.statuses[-1] == "completed"
         second = client.post("/v1/run", json=TRYON).json()["id"]
         client.get(f"/v1/status/{second}")  # the clock stands still: not finished
-        process.send_signal(signal.SIGKILL)  # no clean shutdown at all
-        process.wait()
+        if stop == signal.SIGKILL:
+            saved(tmp_path / "live.yaml", 2)
+        process.send_signal(stop)
+        assert process.wait(timeout=30) is not None
     cassette = Cassette.load(tmp_path / "live.yaml")  # still a complete cassette
     first, interrupted = cassette.interactions
     assert first.terminal is not None and first.outputs[0].file is not None
@@ -117,7 +138,7 @@ def test_record_options_from_the_environment(monkeypatch: pytest.MonkeyPatch,
             "upstream": "http://127.0.0.1:1", "cassettes": tmp_path, "name": "n",
             "mode": "all", "host": "127.0.0.2", "port": 0, "redact": ("a,b", "c d"),
             "match": "model_name", "match_ignore": ("inputs.seed",), "log_level": "error",
-            "log_format": "json"}
+            "log_format": "json", "max_body": 64 * 1024 * 1024}
     text = " ".join(CliRunner().invoke(record, ["--help"]).output.split())
     for param in record.params:
         assert f"env var: {param.envvar}" in text, param.name
