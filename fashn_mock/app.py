@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fashn_mock.engine import Engine
-from fashn_mock.faces import cdn, control, native, pixazo
+from fashn_mock.faces import cdn, control, health, native, pixazo
 from fashn_mock.faces.journaling import NATIVE, JournalMiddleware
 from fashn_mock.faces.pixazo import errors as pixazo_errors
 
@@ -48,6 +48,7 @@ def server_error_response(request: Request, exc: Exception) -> Response:
 
 def create_app(engine: Engine) -> Starlette:
     routes = [*native.routes(engine), *pixazo.routes(engine), *cdn.routes(engine),
+              *health.routes(),
               Route("/openapi.yaml", openapi_yaml, methods=["GET"])]
     if engine.config.control:
         routes += control.routes(engine)

@@ -117,8 +117,8 @@ def fashn_mock(request: pytest.FixtureRequest,
                           f"(contract: {v['contract']})" for v in handle.violations)
         pytest.fail(f"fashn-mock: requests violated the FASHN contract:\n{lines}",
                     pytrace=False)
-    if cassette is not None and cassette.misses:
-        pytest.fail(f"fashn-mock: {len(cassette.misses)} request(s) matched no recording in "
+    if cassette is not None and cassette.miss_count:
+        pytest.fail(f"fashn-mock: {cassette.miss_count} request(s) matched no recording in "
                     f"{cassette.path}:\n" + "\n".join(cassette.misses), pytrace=False)
 
 

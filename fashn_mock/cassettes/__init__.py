@@ -8,6 +8,11 @@
 - ``Cassette``: the file format; ``Matcher``: what makes two requests the same;
   ``Redactor``: what never reaches disk.
 - ``verify(paths)``: the drift report (``fashn-mock contract verify-cassettes``).
+- ``routes.routes(emulator)``: ``GET /_mock/replay``, the replay report.
+
+Cassettes are untrusted input: ``safeyaml`` and ``validate`` refuse what could hurt
+(aliases, non-finite numbers, out-of-range values, unsafe media, slow patterns)
+with ``file:line``; ``errors`` is the one place that builds the engine's errors.
 """
 
 from fashn_mock.cassettes.drift import DriftReport, verify

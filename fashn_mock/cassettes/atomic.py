@@ -2,27 +2,41 @@
 
 A reader sees either the old file or the new one, never a torn write: a process
 killed mid-write leaves at most a hidden ``.<name>.*.tmp`` file, which loaders ignore.
+
+The temporary file is created with ``os.open(..., 0o666)``, so the kernel applies
+the process umask exactly as ``open()`` would: the result has the usual
+permissions without this module ever reading or changing the umask (changing it,
+even briefly, is process-wide state that other threads would see).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 TEMP_SUFFIX = ".tmp"
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+MODE = 0o666
+"""Requested mode of written files; the umask is applied by the kernel."""
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+
+def _create_temp(path: Path) -> tuple[int, Path]:
+    """A new, empty temporary file beside ``path`` (never an existing file or link)."""
+    while True:
+        temp = path.parent / f".{path.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}"
+        try:
+            return os.open(temp, _FLAGS, MODE), temp
+        except FileExistsError:  # pragma: no cover - 48 random bits collided
+            continue
 
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` in one step (creating parent directories)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                    suffix=TEMP_SUFFIX)
+    handle, temp = _create_temp(path)
     try:
-        os.fchmod(handle, 0o666 & ~_UMASK)  # as open() would; mkstemp makes 0600
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()

@@ -17,7 +17,9 @@ from typing import Any
 
 import yaml
 
+from fashn_mock.cassettes import safeyaml, validate
 from fashn_mock.cassettes.atomic import write_atomic
+from fashn_mock.cassettes.media import MediaDir
 from fashn_mock.cassettes.redact import Redactor
 from fashn_mock.engine.prediction import TERMINAL
 
@@ -29,8 +31,19 @@ KEPT_HEADERS = ("content-type", "x-fashn-credits-used", "retry-after", "retry-af
                 "x-should-retry", "x-ratelimit-limit", "x-ratelimit-remaining",
                 "x-ratelimit-reset")
 """Response headers worth recording (plus any other ``x-fashn-*``)."""
-DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when available: ~5x faster
-LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_BYTES = 64 * 1024 * 1024
+"""Larger files are not read (a cassette of hundreds of recorded runs is a few MB)."""
+
+
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """libyaml when available (~5x faster); never anchors or aliases (loading refuses
+    them), even for a value that appears twice."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+DUMPER = _Dumper
 
 
 class CassetteError(ValueError):
@@ -145,34 +158,51 @@ class Cassette:
     # --- files -------------------------------------------------------------------
     @classmethod
     def load(cls, path: Path | str) -> Cassette:
+        """Read and validate a cassette; ``CassetteError`` says ``file:line: what``."""
         path = Path(path)
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER)
-        except (OSError, yaml.YAMLError) as exc:
+            with path.open("rb") as stream:
+                raw = stream.read(MAX_BYTES + 1)
+            if len(raw) > MAX_BYTES:
+                raise CassetteError(f"{path}: cannot read cassette: larger than "
+                                    f"{MAX_BYTES} bytes")
+            text = raw.decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
             raise CassetteError(f"{path}: cannot read cassette: {exc}") from exc
+        try:
+            data = safeyaml.load(text)
+        except safeyaml.YamlError as exc:
+            raise CassetteError(f"{_at(path, exc.line)}: cannot read cassette: "
+                                f"{exc.message}") from None
         if not isinstance(data, dict) or data.get("version") != VERSION:
             raise CassetteError(f"{path}: not a version {VERSION} fashn-mock cassette")
         try:
-            return cls(path, [_interaction(i) for i in data.get("interactions") or []],
-                       list(data.get("redactions") or []), data.get("upstream"))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise CassetteError(f"{path}: malformed cassette: {exc!r}") from exc
+            validate.document(data)
+            _check_media(data, MediaDir(path.parent))
+        except validate.Problem as problem:
+            line = safeyaml.line_of(text, problem.path)
+            raise CassetteError(f"{_at(path, line)}: malformed cassette: {problem.where}: "
+                                f"{problem.message}") from None
+        return cls(path, [_interaction(i) for i in data.get("interactions") or []],
+                   list(data.get("redactions") or []), data.get("upstream"))
 
     def dumps(self, redactor: Redactor | None = None) -> str:
         """The YAML text; with ``redactor``, every recorded value is redacted first
         and the text is refused (``SecretLeak``) if a known secret survived."""
+        text = assemble(self.head(),
+                        [dump_interaction(i, redactor) for i in self.interactions])
+        if redactor is not None:
+            redactor.check(text)
+        return text
+
+    def head(self) -> str:
+        """The text before the interactions (never holds recorded traffic)."""
         document: dict[str, Any] = {"version": VERSION, "recorded_with": "fashn-mock"}
         if self.upstream:
             document["upstream"] = self.upstream
         if self.redactions:
             document["redactions"] = list(self.redactions)
-        interactions: Any = [_dump_interaction(i) for i in self.interactions]
-        document["interactions"] = redactor.data(interactions) if redactor else interactions
-        text = HEADER + yaml.dump(document, Dumper=DUMPER, sort_keys=False,
-                                  allow_unicode=True, width=1000, default_flow_style=False)
-        if redactor is not None:
-            redactor.check(text)
-        return text
+        return HEADER + _dump(document)
 
     def save(self, redactor: Redactor | None = None) -> None:
         """Write atomically: readers see the old cassette or the new one, never half."""
@@ -190,7 +220,39 @@ def cassette_files(path: Path | str) -> list[Path]:
                   and not p.name.startswith("."))
 
 
+def _at(path: Path, line: int | None) -> str:
+    return f"{path}:{line}" if line is not None else str(path)
+
+
+def _check_media(data: dict[str, Any], media: MediaDir) -> None:
+    for number, interaction in enumerate(data.get("interactions") or []):
+        for index, output in enumerate(interaction.get("outputs") or []):
+            ref = output.get("file")
+            problem = None if ref is None else media.problem(ref)
+            if problem is not None:
+                raise validate.Problem(("interactions", number, "outputs", index, "file"),
+                                       problem)
+
+
 # --- (de)serialisation -------------------------------------------------------------
+def _dump(value: Any) -> str:
+    return yaml.dump(value, Dumper=DUMPER, sort_keys=False, allow_unicode=True, width=1000,
+                     default_flow_style=False)
+
+
+def dump_interaction(interaction: Interaction, redactor: Redactor | None = None) -> str:
+    """One interaction as the text of one entry of the ``interactions`` list."""
+    data: Any = [_dump_interaction(interaction)]
+    return _dump(redactor.data(data) if redactor else data)
+
+
+def assemble(head: str, interactions: list[str]) -> str:
+    """The whole file from ``head`` and the texts of its interactions."""
+    if not interactions:
+        return head + "interactions: []\n"
+    return head + "interactions:\n" + "".join(interactions)
+
+
 def _sorted(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _sorted(value[k]) for k in sorted(value, key=str)}
@@ -245,7 +307,7 @@ def _response(data: dict[str, Any]) -> Response:
 def _interaction(data: dict[str, Any]) -> Interaction:
     return Interaction(
         _request(data["request"]), _response(data["response"]),
-        [Step(float(s["at"]), int(s.get("polls", 1)), _response(s["response"]))
+        [Step(float(s["at"]), int(s.get("polls") or 1), _response(s["response"]))
          for s in data.get("timeline") or []],
         [Output(**o) for o in data.get("outputs") or []])
 

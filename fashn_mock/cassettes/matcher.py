@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fashn_mock.cassettes.errors import REFUSED
 from fashn_mock.cassettes.redact import Redactor
-from fashn_mock.engine.errors import InvalidRequest
 from fashn_mock.validation import RunRequest, parse_run_body
 
 Normalised = dict[str, Any]
@@ -27,6 +27,7 @@ GROUPS = ("model_name", "inputs", "query")
 FIELD = re.compile(r"(model_name|inputs|query)(\.[A-Za-z0-9_\-]+)?")
 DATA_URI = re.compile(r"data:([\w/+.-]*)(?:;[\w=.-]+)*;base64,", re.IGNORECASE)
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "(absent)"})()
+MAX_DEPTH = 48
 
 
 def hash_data_uri(value: str) -> str:
@@ -37,12 +38,15 @@ def hash_data_uri(value: str) -> str:
     return f"data:{match.group(1)};sha256,{hashlib.sha256(value.encode()).hexdigest()}"
 
 
-def compact_inputs(inputs: Any) -> Any:
-    """Inputs as recorded: data URIs hashed (input images are never stored)."""
+def compact_inputs(inputs: Any, depth: int = 0) -> Any:
+    """Inputs as recorded: data URIs hashed (input images are never stored); what
+    nests deeper than ``MAX_DEPTH`` is cut (no request can exhaust the stack here)."""
+    if depth > MAX_DEPTH:
+        return f"<nested deeper than {MAX_DEPTH} levels>"
     if isinstance(inputs, dict):
-        return {k: compact_inputs(v) for k, v in inputs.items()}
+        return {k: compact_inputs(v, depth + 1) for k, v in inputs.items()}
     if isinstance(inputs, list):
-        return [compact_inputs(v) for v in inputs]
+        return [compact_inputs(v, depth + 1) for v in inputs]
     return hash_data_uri(inputs) if isinstance(inputs, str) else inputs
 
 
@@ -68,7 +72,7 @@ def from_body(body: Any, query: Mapping[str, Any], redactor: Redactor) -> Normal
     (else compared as it is: the real API may accept what the catalog does not)."""
     try:
         run = parse_run_body(body)
-    except InvalidRequest:
+    except REFUSED:
         if isinstance(body, dict):
             return normalise(body.get("model_name"), body.get("inputs"), query, redactor)
         return normalise(None, body, query, redactor)

@@ -13,12 +13,12 @@ import base64
 import copy
 from typing import Any, cast
 
+from fashn_mock.cassettes.errors import http_error
 from fashn_mock.cassettes.format import Interaction, Output, Response, Step
 from fashn_mock.cassettes.media import MediaDir, content_type
 from fashn_mock.engine import retention
 from fashn_mock.engine.playback import PARKED
 from fashn_mock.engine.prediction import ORDER, Prediction, Status
-from fashn_mock.faces.native.errors import WireRefusal
 from fashn_mock.urls import cdn_url
 
 CREDITS_USED = "x-fashn-credits-used"
@@ -27,14 +27,14 @@ PHASES = ("in_queue", "processing", "completed")
 """The phases whose start instants a prediction stores (any terminal = ``completed``)."""
 
 
-def recorded_error(response: Response) -> WireRefusal:
+def recorded_error(response: Response) -> Exception:
     """A recorded HTTP error, to be answered again."""
     body = response.body if isinstance(response.body, dict) else {}
     name, message = body.get("error"), body.get("message")
     name = name if isinstance(name, str) else "InternalServerError"
     message = message if isinstance(message, str) else ""
     headers = {k: v for k, v in response.headers.items() if k in RETRY_HEADERS}
-    return WireRefusal(response.status, name, message, headers)
+    return http_error(response.status, name, message, headers)
 
 
 class RecordedPlayback:
@@ -120,18 +120,22 @@ class RecordedPlayback:
             return cdn_url(base_url, prediction.id, output.name)
         if retention.base64_expired(prediction, now):
             return retention.EXPIRED_BASE64
+        data = self.media.get(output.file)
+        if data is None:  # the file went missing (or is not a safe regular file)
+            return output.value or ""
         kind = output.content_type or content_type(output.file)
-        return f"data:{kind};base64," + base64.b64encode(
-            self.media.read(output.file)).decode("ascii")
+        return f"data:{kind};base64," + base64.b64encode(data).decode("ascii")
 
     def output_file(self, prediction: Prediction, name: str,
                     now: float) -> tuple[bytes, str] | None:
         output = next((o for o in self.interaction.outputs if o.name == name), None)
         if (output is None or output.file is None or output.base64
-                or retention.cdn_expired(prediction, now)
-                or not self.media.exists(output.file)):
+                or retention.cdn_expired(prediction, now)):
             return None
-        return self.media.read(output.file), output.content_type or content_type(output.file)
+        data = self.media.get(output.file)  # None: missing, a link, not a regular file
+        if data is None:
+            return None
+        return data, output.content_type or content_type(output.file)
 
 
 def _rank(step: Step) -> int:

@@ -5,28 +5,45 @@ recorded timeline (``RecordedPlayback``); a recorded HTTP error (a 429, say) is
 answered again. Several recordings of the same request play in recorded order,
 then round again. An unmatched request is emulated as usual, or, when strict,
 answered ``400`` with the nearest recording explained field by field.
+
+Misses are counted, and the last ``MAX_MISSES`` explanations kept (memory and time
+per run stay flat however many runs miss); ``report()`` shows them as JSON-able
+data (``GET /_mock/replay``, see ``cassettes.routes``).
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fashn_mock.cassettes.errors import http_error
 from fashn_mock.cassettes.format import Cassette, Interaction, cassette_files
 from fashn_mock.cassettes.matcher import Matcher, Normalised, from_body, from_run
 from fashn_mock.cassettes.media import MediaDir
 from fashn_mock.cassettes.playback import RecordedPlayback, recorded_error
 from fashn_mock.cassettes.redact import Redactor
-from fashn_mock.faces.native.errors import WireRefusal
 from fashn_mock.validation import RunRequest
 
 if TYPE_CHECKING:
     from fashn_mock.emulator import Emulator
 
 UNMATCHED_HEADER = "x-fashn-mock-replay"
+MAX_MISSES = 100
+"""Unmatched requests whose explanation is kept (the most recent ones)."""
+MAX_DIFFERENCES = 20
+"""Differing fields listed in one explanation."""
+
+
+@dataclass(frozen=True)
+class Miss:
+    number: int
+    """1 for the first unmatched request of this source, and so on."""
+    model_name: str
+    explanation: str
 
 
 @dataclass
@@ -47,8 +64,9 @@ class ReplaySource:
         self.matcher = matcher or Matcher()
         self.by_polls = by_polls
         self.strict = strict
-        self.misses: list[str] = []
-        """The explanation of every unmatched request (strict or not)."""
+        self.miss_count = 0
+        """Unmatched requests so far (strict or not)."""
+        self._misses: deque[Miss] = deque(maxlen=MAX_MISSES)
         self.played = 0
         self._turns: dict[tuple[int, str], int] = {}
         self._lock = threading.Lock()
@@ -68,6 +86,25 @@ class ReplaySource:
     @property
     def cassettes(self) -> list[Cassette]:
         return [shelf.cassette for shelf in self._shelves]
+
+    @property
+    def misses(self) -> list[str]:
+        """Why each of the last ``MAX_MISSES`` unmatched requests found no recording."""
+        with self._lock:
+            return [miss.explanation for miss in self._misses]
+
+    def report(self) -> dict[str, Any]:
+        """What is loaded, what played, and the recent misses, oldest first."""
+        with self._lock:
+            recent = [asdict(miss) for miss in self._misses]
+            played, missed = self.played, self.miss_count
+        return {"replaying": True,
+                "cassettes": [str(shelf.cassette.path) for shelf in self._shelves],
+                "recorded_runs": sum(len(shelf.runs) for shelf in self._shelves),
+                "match": self.matcher.describe(), "by": "polls" if self.by_polls else "time",
+                "strict": self.strict, "played": played,
+                "misses": {"total": missed, "kept": len(recent), "limit": MAX_MISSES,
+                           "recent": recent}}
 
     def _shelf(self, cassette: Cassette) -> _Shelf:
         redactor = cassette.redactor()
@@ -97,9 +134,10 @@ class ReplaySource:
                 return self._play(found[turn % len(found)], shelf)
         explanation = self.explain(run, query)
         with self._lock:
-            self.misses.append(explanation)
+            self.miss_count += 1
+            self._misses.append(Miss(self.miss_count, run.spec.name, explanation))
         if self.strict:
-            raise WireRefusal(400, "BadRequest", explanation, {UNMATCHED_HEADER: "unmatched"})
+            raise http_error(400, "BadRequest", explanation, {UNMATCHED_HEADER: "unmatched"})
         return None
 
     def _key(self, shelf: _Shelf, run: RunRequest, query: Mapping[str, str]) -> str:
@@ -122,7 +160,9 @@ class ReplaySource:
                 rank = len(differences) + (100 if recorded.get("model_name") !=
                                            sent.get("model_name") else 0)
                 if best is None or rank < best[0]:
-                    lines = "\n".join(f"  {d}" for d in differences)
+                    lines = "\n".join(f"  {d}" for d in differences[:MAX_DIFFERENCES])
+                    if len(differences) > MAX_DIFFERENCES:
+                        lines += f"\n  ... and {len(differences) - MAX_DIFFERENCES} more"
                     best = (rank, f"nearest: {shelf.cassette.path} #{number} "
                                   f"({recorded.get('model_name')}), {len(differences)} "
                                   f"field(s) differ:\n{lines}")

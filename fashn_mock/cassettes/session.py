@@ -12,7 +12,10 @@ all           re-record everything (file replaced)   record everything
 ``CassetteSession`` wires the pieces: a ``ReplaySource`` on the emulator when
 something replays, a recording ``Proxy`` in front of the real API when something
 records. ``base_url`` is where clients should point (the proxy while recording,
-else the emulator); ``record`` (the CLI) serves ``session.app`` itself.
+else the emulator); ``record`` (the CLI) serves ``session.proxy.app`` itself and
+calls ``session.close()`` when the server stops: the recorder writes in the
+background, batching changes, and ``close`` waits for the last write and raises
+if one failed (a process that simply exits still writes its last batch).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from types import TracebackType
 
 from fashn_mock.cassettes.format import Cassette, CassetteError
 from fashn_mock.cassettes.matcher import Matcher
-from fashn_mock.cassettes.proxy import Proxy
+from fashn_mock.cassettes.proxy import MAX_BODY, Proxy
 from fashn_mock.cassettes.recorder import Recorder
 from fashn_mock.cassettes.redact import Redactor
 from fashn_mock.cassettes.replay import ReplaySource
@@ -68,8 +71,10 @@ class CassetteSession:
     def __init__(self, path: Path | str, mode: RecordMode | str = RecordMode.NONE, *,
                  emulator: Emulator | None = None, upstream: str = DEFAULT_UPSTREAM,
                  redact: Sequence[str] = (), matcher: Matcher | None = None,
-                 by_polls: bool = False, clock: Callable[[], float] | None = None) -> None:
-        """``clock`` times the recorded timelines (default: monotonic wall time)."""
+                 by_polls: bool = False, clock: Callable[[], float] | None = None,
+                 max_body: int = MAX_BODY) -> None:
+        """``clock`` times the recorded timelines (default: monotonic wall time);
+        ``max_body`` caps request bodies through the proxy (413 beyond)."""
         self.path = Path(path)
         self.mode = RecordMode(mode)
         self.emulator = emulator or Emulator(time_scale=1, limits=False)
@@ -91,7 +96,7 @@ class CassetteSession:
         self.recorder = Recorder(cassette, Redactor(cassette.redactions),
                                  clock=clock or time.monotonic) if self.plan.record else None
         self.proxy = Proxy(upstream, recorder=self.recorder, replay=self.replay,
-                           emulator=self.emulator.app)
+                           emulator=self.emulator.app, max_body=max_body)
         self._server: BackgroundServer | None = None
 
     @property
@@ -100,8 +105,13 @@ class CassetteSession:
 
     @property
     def misses(self) -> list[str]:
-        """Why each unmatched ``/v1/run`` found no recording."""
-        return list(self.replay.misses) if self.replay else []
+        """Why each unmatched ``/v1/run`` found no recording (the most recent ones:
+        ``miss_count`` counts them all)."""
+        return self.replay.misses if self.replay else []
+
+    @property
+    def miss_count(self) -> int:
+        return self.replay.miss_count if self.replay else 0
 
     @property
     def base_url(self) -> str:
@@ -117,6 +127,14 @@ class CassetteSession:
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  traceback: TracebackType | None) -> None:
-        if self._server is not None:  # the recorder saved after every exchange
+        self.close()
+
+    def close(self) -> None:
+        """Stop the proxy and write the last changes (raises if the cassette could not
+        be written, e.g. ``SecretLeak``)."""
+        if self._server is not None:
+            self.proxy.close()
             self._server.stop()
             self._server = None
+        if self.recorder is not None:
+            self.recorder.close()

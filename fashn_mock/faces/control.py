@@ -182,6 +182,12 @@ def routes(engine: Engine) -> list[Route]:
         values = await body(request)
         return engine.set_chaos(values.get("failure_rate"), values.get("jitter"))
 
+    async def replay(request: Request) -> Any:
+        """What replay loaded, played and missed (``cassettes.routes``)."""
+        from fashn_mock.cassettes.routes import replay_report
+
+        return replay_report(engine)
+
     async def effective_config(request: Request) -> Any:
         return engine.effective_config()
 
@@ -259,6 +265,7 @@ def routes(engine: Engine) -> list[Route]:
         ("/behaviour", behaviour, ["GET"]),
         ("/chaos", chaos, ["PUT"]),
         ("/config", effective_config, ["GET"]),
+        ("/replay", replay, ["GET"]),
         ("/webhooks", webhook_attempts, ["GET"]),
         ("/webhooks/script", webhook_script, ["GET", "POST", "DELETE"]),
         ("/webhooks/{id}/redeliver", redeliver, ["POST"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import subprocess
@@ -80,8 +81,34 @@ def test_unreadable_cassettes_say_why(tmp_path: Path) -> None:
         Cassette.load(tmp_path / "other.yaml")
 
 
-def test_files_keep_the_usual_permissions(tmp_path: Path) -> None:
-    write_atomic(tmp_path / "f", b"x")
+def current_umask() -> int:
     umask = os.umask(0)
     os.umask(umask)
-    assert (tmp_path / "f").stat().st_mode & 0o777 == 0o666 & ~umask
+    return umask
+
+
+def test_files_keep_the_usual_permissions(tmp_path: Path) -> None:
+    write_atomic(tmp_path / "f", b"x")
+    assert (tmp_path / "f").stat().st_mode & 0o777 == 0o666 & ~current_umask()
+
+
+def test_importing_and_writing_never_touch_the_process_umask(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    set_umask, umask = os.umask, current_umask()
+
+    def forbidden(mask: int) -> int:
+        raise AssertionError("the process umask is process-wide state: never change it")
+
+    monkeypatch.setattr(os, "umask", forbidden)
+    spec = importlib.util.spec_from_file_location("fresh_atomic", atomic.__file__)
+    assert spec is not None and spec.loader is not None
+    fresh = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fresh)  # a fresh import must not call os.umask
+    for in_force in (0o022, 0o077):
+        set_umask(in_force)
+        try:
+            fresh.write_atomic(tmp_path / f"f{in_force:o}", b"x")
+        finally:
+            set_umask(umask)
+        mode = (tmp_path / f"f{in_force:o}").stat().st_mode & 0o777
+        assert mode == 0o666 & ~in_force  # the umask in force at write time applies

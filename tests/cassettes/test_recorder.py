@@ -40,7 +40,7 @@ def recorder(tmp_path: Path) -> tuple[Recorder, Clock]:
     return Recorder(Cassette(tmp_path / "c.yaml"), downloader=fake_download, clock=clock), clock
 
 
-def test_polls_merge_into_steps_and_every_change_is_saved(tmp_path: Path) -> None:
+def test_polls_merge_into_steps_and_every_change_is_recorded(tmp_path: Path) -> None:
     rec, clock = recorder(tmp_path)
     rec.run({}, {"model_name": "edit", "inputs": {"image": data_uri(), "prompt": "p"}},
             Response(200, {}, {"id": "p", "error": None}), started=clock())
@@ -51,6 +51,7 @@ def test_polls_merge_into_steps_and_every_change_is_saved(tmp_path: Path) -> Non
                        (2.0, status("processing"))]:
         clock.now = 100 + at
         asyncio.run(rec.status("p", answer))
+    rec.flush()
     saved = Cassette.load(tmp_path / "c.yaml").interactions[0]
     assert [(s.status, s.at, s.polls) for s in saved.timeline] == \
         [("starting", 0.1, 2), (None, 1.0, 2), ("processing", 2.0, 1)]
@@ -67,6 +68,7 @@ def test_outputs_are_downloaded_once_and_referenced(tmp_path: Path) -> None:
                                        "<base64>_expired", "https://cdn.example/q/output_0.jpeg"])
     asyncio.run(rec.status("p", done))
     asyncio.run(rec.status("p", status("completed", output=["ignored"])))
+    rec.close()
     (interaction,) = Cassette.load(tmp_path / "c.yaml").interactions
     first, gone, data, expired, clash = interaction.outputs
     assert (first.name, first.content_type) == ("output_0.jpeg", "image/jpeg")

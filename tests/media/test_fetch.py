@@ -22,7 +22,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response, S
 from starlette.routing import Route
 
 from fashn_mock import Emulator, catalog
-from fashn_mock.cli import build_parser, config_from
+from fashn_mock.cli import config_from, serve_params
 from fashn_mock.engine.inputs import load_images
 from fashn_mock.media import Fetcher, FetchError, MediaStore, RenderJob
 from fashn_mock.media.fetch import fetcher_for, is_loopback
@@ -169,12 +169,12 @@ def test_fetched_inputs_are_composed_into_outputs(server: BackgroundServer,
 
 def test_cli_flags(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FASHN_MOCK_FETCH_ALLOW_HOSTS", "env.test")
-    args = build_parser().parse_args(["serve", "--fetch-inputs", "--fetch-allow-host", "a.test",
-                                      "--fetch-allow-host", "b.test"])
-    config = config_from(args)
+    config = config_from(serve_params(["--fetch-inputs", "--fetch-allow-host", "a.test",
+                                       "--fetch-allow-host", "b.test"]))
     assert config.fetch_inputs is True
-    assert config.fetch_allow_hosts == ("env.test", "a.test", "b.test")
-    assert config_from(build_parser().parse_args(["serve"])).fetch_inputs is False
+    assert config.fetch_allow_hosts == ("a.test", "b.test")  # flags override the variable
+    assert config_from(serve_params([])).fetch_allow_hosts == ("env.test",)
+    assert config_from(serve_params([])).fetch_inputs is False
 
 
 def test_config_turns_fetching_on() -> None:
