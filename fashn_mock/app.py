@@ -10,8 +10,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fashn_mock.engine import Engine
-from fashn_mock.faces import cdn, control, native
-from fashn_mock.faces.journaling import JournalMiddleware
+from fashn_mock.faces import cdn, concurred, control, native
+from fashn_mock.faces.journaling import NATIVE, JournalMiddleware
 
 HTTP_NAMES = {404: "NotFound", 405: "BadRequest"}
 
@@ -41,15 +41,26 @@ def server_error_response(request: Request, exc: Exception) -> Response:
 
 
 def create_app(engine: Engine) -> Starlette:
-    routes = [*native.routes(engine), *cdn.routes(engine),
+    concurred_face = concurred.Face(engine)
+    routes = [*native.routes(engine), *concurred_face.routes(), *cdn.routes(engine),
               Route("/openapi.yaml", openapi_yaml, methods=["GET"])]
     if engine.config.control:
         routes += control.routes(engine)
+    dialect_errors = ((concurred.PREFIX, concurred_face.http_error),)
+
+    def http_errors(request: Request, exc: Exception) -> Response:
+        """Unknown routes and methods in the shape of the dialect whose prefix they use."""
+        path = request.url.path + "/"
+        handler = next((h for prefix, h in dialect_errors if path.startswith(prefix)),
+                       http_error_response)
+        return handler(request, exc)
+
     return Starlette(
         routes=routes,
-        middleware=[Middleware(JournalMiddleware, engine=engine)],
+        middleware=[Middleware(JournalMiddleware, engine=engine,
+                               routes=(NATIVE, concurred.JOURNAL))],
         exception_handlers={
-            HTTPException: http_error_response,
+            HTTPException: http_errors,
             Exception: server_error_response,
         },
     )
