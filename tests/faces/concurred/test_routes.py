@@ -7,9 +7,12 @@ import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fashn_mock import Config, Emulator
 from fashn_mock.catalog.quotas import RateRule
@@ -28,6 +31,9 @@ from tests.faces.concurred.helpers import (
     tryon,
 )
 
+PAGE_MODELS = ["tryon-v1.6", "product-to-model", "face-to-model", "model-create",
+               "model-variation", "model-swap", "reframe", "background-change",
+               "background-remove", "image-to-video"]
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
@@ -435,3 +441,49 @@ def test_on_a_real_port() -> None:
                 401, "UNAUTHORIZED")
         refusal(client.get("/api/v1/fashion/x"), 404, "NOT_FOUND")
         assert client.get(done.json()["data"]["output"][0]).status_code == 200
+
+
+# --- hostile input -------------------------------------------------------------------------
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+                    | st.text(max_size=20),
+                    lambda children: st.lists(children, max_size=4)
+                    | st.dictionaries(st.text(max_size=10), children, max_size=4),
+                    max_leaves=12)
+BODIES = st.one_of(
+    JSON,
+    st.fixed_dictionaries({"model_name": st.sampled_from(
+        [*PAGE_MODELS, "edit", ""]), "inputs": JSON}),
+    st.fixed_dictionaries({"model_name": st.sampled_from(PAGE_MODELS),
+                           "inputs": st.dictionaries(st.sampled_from(
+                               ["image", "prompt", "model_image", "garment_image",
+                                "aspect_ratio", "num_images", "duration", "mode"]),
+                               JSON, max_size=5)}))
+
+
+@settings(max_examples=100)
+@given(body=BODIES, path=st.sampled_from([RUN, SUBSCRIBE]),
+       key=st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), max_size=8))
+def test_any_body_is_answered_never_a_500(body: Any, path: str, key: str) -> None:
+    emulator = Emulator(time_scale=0, limits=False)
+    with emulator.httpx_client(headers={"X-API-Key": key} if key else {}) as client:
+        response = client.post(path, json=body)
+    assert response.status_code in {200, 400, 401}, response.text
+    if response.status_code != 200:
+        refusal(response, response.status_code,
+                {400: "VALIDATION_ERROR", 401: "UNAUTHORIZED"}[response.status_code])
+    elif path == RUN:
+        assert response.json()["data"]["status"] == "starting"
+    else:
+        assert response.text.endswith("data: [DONE]\n\n")
+
+
+UNLIMITED = Emulator(time_scale=0, limits=False)
+
+
+@given(prediction_id=st.text(min_size=1, max_size=40))
+def test_any_status_id_is_a_404_or_an_answer(prediction_id: str) -> None:
+    with UNLIMITED.httpx_client(headers=API_KEY) as client:
+        response = client.get(status_path(quote(prediction_id, safe="")))
+    assert response.status_code in {200, 404}, response.text
+    if response.status_code == 404:
+        refusal(response, 404, "NOT_FOUND")
