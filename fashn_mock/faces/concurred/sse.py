@@ -17,10 +17,11 @@ page's own JavaScript example parses them):
 - then a bare ``data: [DONE]``.
 
 No task sleeps per stream: the stream watches its prediction (the scheduler
-publishes a ``transition`` event at each phase instant) and files one timer entry
-for its timeout; each event only wakes the stream, which reads the truth from
-``engine.status``. A client that disconnects cancels the stream, whose ``finally``
-unwatches, closes the subscription and cancels the timer.
+publishes a ``transition`` event at each phase instant) and, when the prediction
+would finish after the deadline, files one timer entry for its timeout; each event
+only wakes the stream, which reads the truth from ``engine.status``. A client that
+disconnects cancels the stream, whose ``finally`` unwatches, closes the subscription
+and cancels the timer.
 """
 
 from __future__ import annotations
@@ -108,7 +109,8 @@ class Streams:
                                                        capacity=WAKE_CAPACITY)
                 engine.watches.watch(pid)
                 watching = True
-                timer = engine.scheduler.file(deadline, TIMEOUT_KIND, pid)
+                if prediction.finished_at > deadline:  # else it finishes first
+                    timer = engine.scheduler.file(deadline, TIMEOUT_KIND, pid)
             except (OverflowError, SchedulerFull) as full:
                 yield self._error(pid, "StreamUnavailable", f"{full}; poll the status route")
             else:
@@ -195,6 +197,8 @@ class Streams:
     def _wake_all(self) -> None:
         with self._lock:
             wakers = list(self._wakers)
+            if self._resets is not None:
+                self._resets.drain()
         for waker in wakers:
             waker()
 

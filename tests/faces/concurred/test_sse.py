@@ -167,6 +167,14 @@ def test_timeout_after_two_minutes_on_the_emulator_clock(
     assert status == "processing"  # the prediction itself runs on
 
 
+def test_no_timer_when_the_prediction_finishes_first(
+        served: tuple[Emulator, httpx.Client], open_stream: Any) -> None:
+    emulator, _ = served
+    open_stream(tryon())
+    assert not emulator.engine.scheduler.pending(TIMEOUT_KIND)
+    assert emulator.engine.scheduler.pending("transition")
+
+
 def test_a_prediction_finishing_at_the_deadline_completes(
         served: tuple[Emulator, httpx.Client], open_stream: Any) -> None:
     emulator, _ = served
@@ -202,7 +210,7 @@ def test_the_timeout_scales_with_time_scale() -> None:
 
 def test_disconnect_leaves_nothing_running(served: tuple[Emulator, httpx.Client]) -> None:
     emulator, client = served
-    stream = Stream(client, video())
+    stream = Stream(client, video(duration=10))  # finishes after the deadline: a timer
     pid = stream.next().data["prediction_id"]
     assert emulator.engine.events.watchers(pid) == 1
     assert emulator.engine.scheduler.pending(TIMEOUT_KIND)
