@@ -11,7 +11,7 @@ server's wall clock (same machine, same clock). The lag of a stream is
 most 100 ms. With two or more CPUs the server is pinned to CPU 0 and the clients to
 the others (``--no-pin`` turns that off). Results go to ``benchmarks/results/sse.json``.
 
-    .venv/bin/python benchmarks/bench_sse.py [--subscribers 1000] [--mode balanced]
+    .venv/bin/python benchmarks/bench_sse.py [--subscribers 1000] [--workload tryon|video]
 """
 
 from __future__ import annotations
@@ -138,12 +138,20 @@ async def probe(lags: list[float], stop: asyncio.Event) -> None:
         lags.append(1000 * (time.monotonic() - before - 0.01))
 
 
-async def load(url: str, subscribers: int, mode: str, per_client: int
+WORKLOADS: dict[str, dict[str, Any]] = {
+    # 8 s (performance 5 s, quality 12-17 s): finishes overlap the opening of streams
+    "tryon": {"model_name": "tryon-v1.6",
+              "inputs": {"model_image": "https://cdn.example.com/people/model.jpg",
+                         "garment_image": "https://cdn.example.com/garments/shirt.jpg"}},
+    # 60-80 s: every stream is open, and the clients idle, before the first finish
+    "video": {"model_name": "image-to-video",
+              "inputs": {"image": "https://cdn.example.com/people/model.jpg",
+                         "duration": 5, "resolution": "480p"}},
+}
+
+
+async def load(url: str, subscribers: int, body: dict[str, Any], per_client: int
                ) -> tuple[list[Stream], float, list[float]]:
-    body = {"model_name": "tryon-v1.6",
-            "inputs": {"model_image": "https://cdn.example.com/people/model.jpg",
-                       "garment_image": "https://cdn.example.com/garments/shirt.jpg",
-                       "mode": mode}}
     streams = [Stream(f"bench-sse-{i:05d}") for i in range(subscribers)]
     # httpx's pool scans its connections on every request: many small clients keep
     # that cheap (one client holding 1000 streams spends seconds in the pool)
@@ -189,6 +197,9 @@ def summary(values: list[float]) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=1000)
+    parser.add_argument("--workload", default="tryon", choices=sorted(WORKLOADS),
+                        help="tryon: tryon-v1.6 (--mode); video: image-to-video 480p, "
+                             "60-80 s, so that slow clients are all open before it ends")
     parser.add_argument("--mode", default="balanced",
                         choices=("performance", "balanced", "quality"),
                         help="try-on mode: 5 s, 8 s or 12-17 s per prediction")
@@ -206,6 +217,9 @@ def main() -> int:
     if args.serve:
         return serve(args.serve, args.record)
 
+    body = json.loads(json.dumps(WORKLOADS[args.workload]))
+    if args.workload == "tryon":
+        body["inputs"]["mode"] = args.mode
     load_before = os.getloadavg()
     pin = not args.no_pin and (os.cpu_count() or 1) >= 2
     if pin:
@@ -224,7 +238,7 @@ def main() -> int:
         server = start_server(port, pin, priority, record)
         try:
             streams, open_seconds, loop_lags = asyncio.run(
-                load(url, args.subscribers, args.mode, args.per_client))
+                load(url, args.subscribers, body, args.per_client))
             listed = httpx.get(f"{url}/_mock/predictions", timeout=60).json()["predictions"]
         finally:
             server.terminate()
@@ -244,8 +258,8 @@ def main() -> int:
     result = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
-        "settings": {"subscribers": args.subscribers, "model": "tryon-v1.6",
-                     "mode": args.mode, "time_scale": 1, "pinned": pin, "nice": priority,
+        "settings": {"subscribers": args.subscribers, "workload": args.workload,
+                     "body": body, "time_scale": 1, "pinned": pin, "nice": priority,
                      "load_average_before": list(load_before),
                      "server": "fashn-mock serve (uvicorn, loopback)",
                      "client": f"one asyncio process, httpx.AsyncClient streams, "
