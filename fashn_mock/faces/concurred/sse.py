@@ -107,8 +107,8 @@ class Streams:
             try:
                 subscription = engine.events.subscribe(prediction_id=pid, notify=notify,
                                                        capacity=WAKE_CAPACITY)
+                watching = True  # counted before filing, so a refusal still unwatches
                 engine.watches.watch(pid)
-                watching = True
                 if prediction.finished_at > deadline:  # else it finishes first
                     timer = engine.scheduler.file(deadline, TIMEOUT_KIND, pid)
             except (OverflowError, SchedulerFull) as full:
