@@ -14,6 +14,7 @@ import heapq
 import threading
 from typing import Any
 
+from fashn_mock.catalog.gateways.concurred import RATES as CONCURRED_RATES
 from fashn_mock.clock import Clock
 from fashn_mock.config import Config
 from fashn_mock.engine import faults, retention
@@ -87,7 +88,8 @@ class Engine:
                 self._sequence = 0
                 self._next_sweep = self.clock.now() + SWEEP_EVERY
                 self.predictions = {}
-                self.rates = RateWindows(self.config.rates if self.config.limits else {})
+                self.rates = RateWindows({**CONCURRED_RATES, **self.config.rates}
+                                         if self.config.limits else {})
                 self.faults = FaultPlan(self.submission.seed, self.config.failure_rate,
                                         self.config.jitter)
                 self.scheduler.clear()
