@@ -7,11 +7,12 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from fashn_mock.engine import Engine
 from fashn_mock.faces import cdn, control, native
 from fashn_mock.faces.journaling import JournalMiddleware
+from fashn_mock.faces.ui import dashboard
 
 HTTP_NAMES = {404: "NotFound", 405: "BadRequest"}
 
@@ -41,10 +42,10 @@ def server_error_response(request: Request, exc: Exception) -> Response:
 
 
 def create_app(engine: Engine) -> Starlette:
-    routes = [*native.routes(engine), *cdn.routes(engine),
-              Route("/openapi.yaml", openapi_yaml, methods=["GET"])]
+    routes: list[BaseRoute] = [*native.routes(engine), *cdn.routes(engine),
+                               Route("/openapi.yaml", openapi_yaml, methods=["GET"])]
     if engine.config.control:
-        routes += control.routes(engine)
+        routes += [*control.routes(engine), *dashboard.routes(engine)]
     return Starlette(
         routes=routes,
         middleware=[Middleware(JournalMiddleware, engine=engine)],
