@@ -119,3 +119,11 @@ def test_behaviour_report_flags_impolite_clients(emulator: Emulator,
     assert {"fast-polling", "terminal-polling"} <= kinds, report
     assert not emulator.behaviour("test-key").ok
     assert client.get("/_mock/behaviour", params={"min_poll_interval": "x"}).status_code == 400
+
+
+def test_run_until_done_route(emulator: Emulator, client: httpx.Client) -> None:
+    run = client.post("/v1/run", json=tryon()).json()
+    finish = emulator.engine.predictions[run["id"]].finished_at
+    assert client.post("/_mock/clock/run-until-done").json()["now"] == finish
+    assert client.get(f"/v1/status/{run['id']}", headers=AUTH).json()["status"] == "completed"
+    assert client.post("/_mock/clock/run-until-done", json={"key": 5}).status_code == 400
