@@ -207,3 +207,19 @@ def test_ten_thousand_predictions_render_one_page(browser: Any, artefacts: Path)
         shoot(browser, artefacts, "predictions-10k")
         (artefacts / "first-paint-10k.json").write_text(json.dumps({"fcp_ms": paint}))
         assert console_errors(browser) == []
+
+
+def test_keyboard_focus_survives_live_updates(emulator: tuple[Emulator, str],
+                                              browser: Any) -> None:
+    mock, url = emulator
+    run = mock.engine.submit(KEY, parse_run_body({"model_name": "tryon-v1.6", "inputs": {
+        "model_image": "https://example.com/m.jpg", "garment_image": "https://example.com/g.jpg"}}))
+    browser.get(f"{url}/_mock/ui")
+    live(browser)
+    link = browser.find_element("css selector", f"#row-{run.id} th a")
+    browser.execute_script("arguments[0].focus()", link)
+    mock.advance(60)  # a transition: the list is re-read and replaced
+    wait_for(lambda: browser.find_element("id", f"row-{run.id}").get_attribute("data-status")
+             == "completed", "the live update")
+    focused = browser.execute_script("return document.activeElement.getAttribute('href')")
+    assert focused == f"/_mock/ui/predictions/{run.id}"

@@ -221,3 +221,15 @@ def test_a_huge_login_body_is_a_wrong_token(guarded: httpx.Client) -> None:
     response = guarded.post("/_mock/ui/login", content=b"token=" + b"x" * 100_000,
                             headers={"content-type": "application/x-www-form-urlencoded"})
     assert response.status_code == 401
+
+
+def test_the_reports_show_violations_and_behaviour_findings() -> None:
+    emulator = Emulator(manual_clock=True, strict=True)
+    with emulator.httpx_client(headers=AUTH) as client:
+        client.post("/v1/run", json=tryon(num_samples=9))
+        run = client.post("/v1/run", json=tryon()).json()
+        for _ in range(3):
+            client.get(f"/v1/status/{run['id']}")
+        page = client.get("/_mock/ui/part/journal").text
+    assert "body inputs.num_samples</span>:" in page
+    assert "<td>fast-polling</td>" in page

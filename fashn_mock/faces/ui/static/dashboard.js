@@ -43,12 +43,16 @@
     if (!response.ok) return;
     const html = await response.text();
     if (rendered.get(region) === html) return;
-    const focused = active && region.contains(active) ? active.id : "";
+    // keep keyboard focus where it was: the same element by id, else by position
+    const inside = active && region.contains(active);
+    const position = inside ? focusable(region).indexOf(active) : -1;
     region.innerHTML = html;
     rendered.set(region, html);
     bindForms(region);
-    if (focused) document.getElementById(focused)?.focus();
+    if (inside) (document.getElementById(active.id) || focusable(region)[position])?.focus();
   }
+  const focusable = (root) => Array.from(root.querySelectorAll(
+    "a[href], button, input, select, textarea, summary, video[controls]"));
 
   let running = null;
   let again = false;
