@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,7 +23,7 @@ CREATE = parse_run_body({"model_name": "model-create",
                          "inputs": MINIMAL_INPUTS["model-create"]})
 
 
-def emulator(**settings: object) -> Emulator:
+def emulator(**settings: Any) -> Emulator:
     return Emulator(manual_clock=True, time_scale=1, seed=3, **settings)
 
 

@@ -9,11 +9,11 @@ control API itself (``/_mock/...``), so every operation has one implementation.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -27,6 +27,9 @@ from fashn_mock.faces.control import authorized, token_matches
 from fashn_mock.faces.ui import session, views
 from fashn_mock.faces.ui.live import Live
 from fashn_mock.faces.ui.views import PREFIX, BadQuery
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 STATIC = PREFIX + "/static"
 SECURITY_HEADERS = {
@@ -55,7 +58,11 @@ def iso(seconds: float) -> str:
     return datetime.datetime.fromtimestamp(seconds, datetime.UTC).isoformat()
 
 
+@functools.cache
 def environment() -> Environment:
+    """The templates (loaded on first use: importing Jinja2 is not free)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
     env = Environment(loader=PackageLoader("fashn_mock.faces.ui", "templates"),
                       autoescape=select_autoescape(default=True), trim_blocks=True,
                       lstrip_blocks=True)
@@ -67,7 +74,6 @@ def environment() -> Environment:
 
 def routes(engine: Engine) -> list[BaseRoute]:
     config = engine.config
-    env = environment()
     live = Live(engine)
 
     def render(request: Request, template: str, context: dict[str, Any],
@@ -77,7 +83,7 @@ def routes(engine: Engine) -> list[BaseRoute]:
                   "logout": bool(config.control_token),
                   "webhooks": served(request, "/_mock/webhooks"),
                   "replay": served(request, "/_mock/replay"), **context}
-        html = env.get_template(template).render(values)
+        html = environment().get_template(template).render(values)
         return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
     def allowed(request: Request) -> bool:

@@ -20,14 +20,16 @@ import contextlib
 import json
 import threading
 from collections import Counter
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncGenerator
+from typing import TYPE_CHECKING, Any
 
-from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.responses import JSONResponse, Response
 
 from fashn_mock.engine import Engine
 from fashn_mock.engine.events import Event, Subscription
+
+if TYPE_CHECKING:
+    from sse_starlette import ServerSentEvent
 
 RETRY_MS = 2000
 """How long a browser waits before reconnecting a dropped stream."""
@@ -53,6 +55,8 @@ class Live:
     def response(self) -> Response:
         if self._open >= self.max_streams:
             return busy(self.max_streams)
+        from sse_starlette import EventSourceResponse  # imported when first needed
+
         return EventSourceResponse(self.stream(), ping=15, send_timeout=10,
                                    headers={"cache-control": "no-store"})
 
@@ -63,6 +67,8 @@ class Live:
         return clock.frozen, clock.now() if clock.frozen else None, self.engine.journal.seq
 
     def message(self, kind: str, events: list[Event], dropped: int) -> ServerSentEvent:
+        from sse_starlette import ServerSentEvent
+
         clock = self.engine.clock
         ids = list(dict.fromkeys(e.prediction_id for e in events if e.prediction_id))
         data: dict[str, Any] = {
@@ -72,7 +78,9 @@ class Live:
         return ServerSentEvent(json.dumps(data, separators=(",", ":")), event=kind,
                                retry=RETRY_MS)
 
-    async def stream(self) -> AsyncIterator[ServerSentEvent]:
+    async def stream(self) -> AsyncGenerator[ServerSentEvent, None]:
+        from sse_starlette import ServerSentEvent
+
         engine = self.engine
         loop = asyncio.get_running_loop()
         wake = asyncio.Event()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +24,23 @@ WAIT = 20.0
 """Wall seconds any condition may take before the test fails (never asserted on)."""
 
 
+@contextmanager
+def serving(emulator: Emulator, browser: Any) -> Iterator[str]:
+    """Serve on a loopback port; the page leaves first, so no live stream is open
+    when the server stops."""
+    with BackgroundServer(emulator.app) as server:
+        try:
+            yield server.url
+        finally:
+            browser.get("about:blank")
+
+
 @pytest.fixture
-def emulator() -> Iterator[tuple[Emulator, str]]:
+def emulator(browser: Any) -> Iterator[tuple[Emulator, str]]:
     """One key, one concurrency slot, a manual clock, served on a loopback port."""
     emulator = Emulator(manual_clock=True, time_scale=1, concurrency=1, seed=7)
-    with BackgroundServer(emulator.app) as server:
-        yield emulator, server.url
+    with serving(emulator, browser) as url:
+        yield emulator, url
 
 
 def wait_for(condition: Callable[[], Any], what: str) -> Any:
@@ -44,6 +56,16 @@ def wait_for(condition: Callable[[], Any], what: str) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.02)
+
+
+def read(driver: Any, selector: str, attribute: str | None = None) -> str | None:
+    """Text (or an attribute) of an element, read in one step: live refreshes replace
+    elements, so a found element may be gone by the time it is read."""
+    value = driver.execute_script(
+        "const e = document.querySelector(arguments[0]);"
+        "return e === null ? null : arguments[1] ? e.getAttribute(arguments[1]) : e.innerText;",
+        selector, attribute)
+    return None if value is None else str(value)
 
 
 def console_errors(driver: Any) -> list[str]:
@@ -78,7 +100,6 @@ def decoded(driver: Any, selector: str) -> bool:
 
 def test_live_predictions_controls_and_journal(emulator: tuple[Emulator, str], browser: Any,
                                                artefacts: Path) -> None:
-    # ``browser`` after ``emulator``: the page leaves before the server stops
     mock, url = emulator
     browser.get(f"{url}/_mock/ui")
     live(browser)
@@ -91,10 +112,9 @@ def test_live_predictions_controls_and_journal(emulator: tuple[Emulator, str], b
         run = sdk.predictions.run(model_name="tryon-v1.6", inputs={
             "model_image": data_uri((96, 144)), "garment_image": data_uri((64, 64))})
         row = f"row-{run.id}"
-        wait_for(lambda: browser.find_element("id", row), "the new row, without a reload")
+        wait_for(lambda: read(browser, f"#{row}") is not None, "the new row, without a reload")
         lag = time.monotonic() - submitted
-        status = browser.find_element("id", row).get_attribute("data-status")
-        assert status in ("starting", "in_queue", "processing")
+        assert read(browser, f"#{row}", "data-status") in ("starting", "in_queue", "processing")
 
         with pytest.raises(fashn.RateLimitError):  # --concurrency 1: the slot is taken
             sdk.predictions.run(model_name="tryon-v1.6", inputs={
@@ -104,15 +124,15 @@ def test_live_predictions_controls_and_journal(emulator: tuple[Emulator, str], b
         seconds.clear()
         seconds.send_keys("60")
         browser.find_element("id", "advance-button").click()
-        wait_for(lambda: browser.find_element("id", row).get_attribute("data-status")
-                 == "completed", "the row to turn completed after advancing from the page")
+        wait_for(lambda: read(browser, f"#{row}", "data-status") == "completed",
+                 "the row to turn completed after advancing from the page")
         assert sdk.predictions.status(run.id).status == "completed"
     thumbnail = f"#{row} img.thumb"
     wait_for(lambda: decoded(browser, thumbnail), "the thumbnail to decode")
     assert console_errors(browser) == []
     shoot(browser, artefacts, "predictions")
 
-    browser.find_element("css selector", f"#{row} th a").click()
+    browser.execute_script("document.querySelector(arguments[0]).click()", f"#{row} th a")
     wait_for(lambda: run.id in browser.find_element("tag name", "h1").text, "the detail view")
     live(browser)
     wait_for(lambda: decoded(browser, "img.output"), "the full-size output")
@@ -124,14 +144,14 @@ def test_live_predictions_controls_and_journal(emulator: tuple[Emulator, str], b
 
     browser.get(f"{url}/_mock/ui/journal")
     live(browser)
-    refused = browser.find_element("css selector", 'tr[data-status="429"] td.reason')
-    assert "ConcurrencyLimitExceeded" in refused.text
+    assert "ConcurrencyLimitExceeded" in (read(browser, 'tr[data-status="429"] td.reason')
+                                          or "")
     import httpx  # a scripted refusal, seen live by the open journal page
 
     httpx.get(f"{url}/v1/credits", headers={"Authorization": f"Bearer {KEY}",
                                              "X-Fashn-Mock-Error": "RateLimitExceeded"})
-    wait_for(lambda: any("RateLimitExceeded" in cell.text for cell in browser.find_elements(
-        "css selector", 'tr[data-status="429"] td.reason')), "the scripted 429, live")
+    wait_for(lambda: "RateLimitExceeded, retry after" in (read(browser, "#live-journal") or ""),
+             "the scripted 429, live")
     shoot(browser, artefacts, "journal")
 
     browser.get(f"{url}/_mock/ui/books")
@@ -159,8 +179,8 @@ def test_live_predictions_controls_and_journal(emulator: tuple[Emulator, str], b
 
 def test_token_login(browser: Any, artefacts: Path) -> None:
     emulator = Emulator(manual_clock=True, control_token="s3cret-token")
-    with BackgroundServer(emulator.app) as server:
-        browser.get(f"{server.url}/_mock/ui/books")
+    with serving(emulator, browser) as url:
+        browser.get(f"{url}/_mock/ui/books")
         wait_for(lambda: "/_mock/ui/login" in browser.current_url, "the login form")
         browser.find_element("id", "token").send_keys("wrong")
         browser.find_element("id", "login-button").click()
@@ -183,7 +203,6 @@ def test_token_login(browser: Any, artefacts: Path) -> None:
         browser.find_element("id", "advance-button").click()  # the control API, by cookie
         wait_for(lambda: emulator.now() == before + 10, "the clock to move")
         assert console_errors(browser) == []
-        browser.get("about:blank")
 
 
 def test_ten_thousand_predictions_render_one_page(browser: Any, artefacts: Path) -> None:
@@ -194,16 +213,16 @@ def test_ten_thousand_predictions_render_one_page(browser: Any, artefacts: Path)
         emulator.engine.submit(f"key-{index % 20}", run)
     emulator.advance(5)
     assert emulator.engine.inspect(prediction_page(Filter())).total == 10_000
-    with BackgroundServer(emulator.app) as server:
-        browser.get(f"{server.url}/_mock/ui")
+    with serving(emulator, browser) as url:
+        browser.get(f"{url}/_mock/ui")
         live(browser)
-        assert "10000" in browser.find_element("id", "predictions-summary").text
-        rows = browser.find_elements("css selector", "#live-predictions tbody tr")
-        assert len(rows) == 50
-        paint = browser.execute_script(
+        assert "10000 predictions" in (read(browser, "#predictions-summary") or "")
+        rows = browser.execute_script(
+            "return document.querySelectorAll('#live-predictions tbody tr').length")
+        assert rows == 50
+        paint = wait_for(lambda: browser.execute_script(
             "const e = performance.getEntriesByName('first-contentful-paint')[0];"
-            "return e ? e.startTime : null;")
-        assert paint is not None
+            "return e ? e.startTime : null;"), "the first contentful paint entry")
         shoot(browser, artefacts, "predictions-10k")
         (artefacts / "first-paint-10k.json").write_text(json.dumps({"fcp_ms": paint}))
         assert console_errors(browser) == []
@@ -216,10 +235,11 @@ def test_keyboard_focus_survives_live_updates(emulator: tuple[Emulator, str],
         "model_image": "https://example.com/m.jpg", "garment_image": "https://example.com/g.jpg"}}))
     browser.get(f"{url}/_mock/ui")
     live(browser)
-    link = browser.find_element("css selector", f"#row-{run.id} th a")
-    browser.execute_script("arguments[0].focus()", link)
+    wait_for(lambda: browser.execute_script(
+        "const link = document.querySelector(arguments[0]); link.focus();"
+        "return document.activeElement === link;", f"#row-{run.id} th a"), "focus")
     mock.advance(60)  # a transition: the list is re-read and replaced
-    wait_for(lambda: browser.find_element("id", f"row-{run.id}").get_attribute("data-status")
-             == "completed", "the live update")
+    wait_for(lambda: read(browser, f"#row-{run.id}", "data-status") == "completed",
+             "the live update")
     focused = browser.execute_script("return document.activeElement.getAttribute('href')")
     assert focused == f"/_mock/ui/predictions/{run.id}"
