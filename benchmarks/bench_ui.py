@@ -1,9 +1,10 @@
 """The dashboard in headless Chromium: first paint with many predictions, SSE lag.
 
-- **first paint**: ``/_mock/ui`` loaded cold (a fresh tab) with ``--predictions``
-  (10 000) stored predictions of 20 keys; the Performance API's
-  ``first-contentful-paint`` and ``domContentLoadedEventEnd``, median of ``--repeat``;
-  plus the server's time to render the page and its live fragment (in-process).
+- **first paint**: ``/_mock/ui`` loaded in a fresh tab with ``--predictions``
+  (10 000) stored predictions of 20 keys, and with none (the baseline); the
+  Performance API's ``first-contentful-paint``, ``domContentLoadedEventEnd`` and
+  ``responseEnd``, median of ``--repeat``; plus the server's time to render the page
+  and its live fragment (in-process).
 - **SSE lag**: with the page open and live, the page itself POSTs ``/v1/run``; a
   MutationObserver notes when the new row is in the DOM. Lag = that instant minus
   the instant before the request (the run request included), ``--samples`` times,
@@ -179,6 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             results["first_paint"] = first_paint(driver, server.url, args.repeat)
             results["sse_lag_ms_with_predictions"] = sse_lag(driver, server.url, args.samples)
         with BackgroundServer(emulator_with(0).app) as server:
+            results["first_paint_empty"] = first_paint(driver, server.url, args.repeat)
             results["sse_lag_ms_empty"] = sse_lag(driver, server.url, args.samples)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")

@@ -16,7 +16,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fashn_mock.catalog import BY_NAME, RUNTIME_ERRORS
-from fashn_mock.engine import Engine
+from fashn_mock.engine import ANY_KEY, Engine
+from fashn_mock.engine.errors import UnknownPrediction
 from fashn_mock.engine.faults import REFUSALS
 from fashn_mock.engine.inspection import (
     Filter,
@@ -184,7 +185,10 @@ def prediction(engine: Engine, prediction_id: str) -> dict[str, Any] | None:
     row = engine.inspect(prediction_row(prediction_id))
     if row is None:
         return None
-    described = engine.describe(prediction_id)
+    try:
+        described = engine.describe(prediction_id)
+    except UnknownPrediction:  # forgotten since the row was read (retention, a reset)
+        return None
     now = engine.clock.now()
     entries = engine.journal.entries(prediction_id=prediction_id)
     return {
@@ -195,6 +199,7 @@ def prediction(engine: Engine, prediction_id: str) -> dict[str, Any] | None:
                    for mark in described["timeline"]],
         "outputs": [(name, output_url(row.id, name)) for name in row.output_names],
         "video": row.output_format == "mp4", "moving": not row.finished,
+        "owner": "every key (the docs' example)" if row.key == ANY_KEY else row.key,
         "entries": [(entry, reason(entry)) for entry in reversed(entries)],
         "part_url": f"{PREFIX}/part/predictions/{prediction_id}",
     }

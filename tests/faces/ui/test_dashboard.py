@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from fashn_mock import Emulator
+from fashn_mock.engine import DOCS_EXAMPLE_ID
 from fashn_mock.faces.ui import session
 from fashn_mock.faces.ui.dashboard import safe_next
 from tests.support import AUTH, KEY, data_uri, tryon
@@ -120,6 +121,12 @@ def test_detail_view_shows_image_inputs_and_escapes_text(emulator: Emulator,
     svg = client.post("/v1/run", json={"model_name": "background-remove", "inputs": {
         "image": "data:image/svg+xml;base64,PHN2Zz48L3N2Zz4="}}).json()
     assert 'class="input-image"' not in client.get(f"/_mock/ui/predictions/{svg['id']}").text
+
+
+def test_the_docs_example_has_a_detail_view(client: httpx.Client) -> None:
+    page = client.get(f"/_mock/ui/predictions/{DOCS_EXAMPLE_ID}").text
+    assert "every key (the docs&#39; example)" in page and "\x00" not in page
+    assert 'class="status status-completed"' in page
 
 
 def test_a_video_output_gets_a_player(emulator: Emulator, client: httpx.Client) -> None:
