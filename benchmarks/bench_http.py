@@ -109,6 +109,8 @@ class Server:
     status_sample: str = ""
     death: str | None = None
     """How and when the server exited during the measurement, if it did."""
+    ready_path: str = "/v1/status/readiness-probe"
+    """Probed until it answers at all (fashn-mock: its health endpoint)."""
 
     @property
     def url(self) -> str:
@@ -126,7 +128,7 @@ class Server:
                 raise RuntimeError(f"exited with {self.process.returncode}:\n"
                                    + self.output()[-2000:])
             try:
-                request("GET", self.url + "/v1/status/readiness-probe", timeout=1.0)
+                request("GET", self.url + self.ready_path, timeout=1.0)
                 return
             except OSError:
                 time.sleep(0.1)
@@ -227,7 +229,8 @@ def emulator_server(source: Path, python: str) -> Server | str:
         base.append("--no-limits")
     else:
         notes.append("this checkout's CLI has no --no-limits; ran with limits on")
-    return Server("emulator", lambda port: [*base, "--port", str(port)], source, notes=notes)
+    return Server("emulator", lambda port: [*base, "--port", str(port)], source, notes=notes,
+                  ready_path="/healthz")
 
 
 def bare_server(source: Path, python: str) -> Server | str:

@@ -27,16 +27,16 @@ def free_port() -> int:
 def ready_seconds() -> float:
     port = free_port()
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "fashn_mock.cli", "serve", "--port",
+    process = subprocess.Popen([sys.executable, "-m", "fashn_mock", "serve", "--port",
                                 str(port), "--log-level", "warning"])
     try:
         while True:
             try:
-                httpx.get(f"http://127.0.0.1:{port}/v1/credits",
-                          headers={"Authorization": "Bearer k"}, timeout=0.5)
-                return time.perf_counter() - start
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).status_code == 200:
+                    return time.perf_counter() - start
             except httpx.TransportError:
-                time.sleep(0.01)
+                pass
+            time.sleep(0.01)
     finally:
         process.terminate()
         process.wait()

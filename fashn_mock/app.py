@@ -10,8 +10,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from fashn_mock.engine import Engine
-from fashn_mock.faces import cdn, control, native
-from fashn_mock.faces.journaling import JournalMiddleware
+from fashn_mock.faces import cdn, control, health, native, pixazo
+from fashn_mock.faces.journaling import NATIVE, JournalMiddleware
+from fashn_mock.faces.pixazo import errors as pixazo_errors
 from fashn_mock.faces.ui import dashboard
 
 HTTP_NAMES = {404: "NotFound", 405: "BadRequest"}
@@ -25,8 +26,11 @@ async def openapi_yaml(request: Request) -> Response:
 
 
 def http_error_response(request: Request, exc: Exception) -> Response:
-    """Starlette's own 404/405 as FASHN-shaped JSON instead of plain text."""
+    """Starlette's own 404/405 as FASHN-shaped JSON instead of plain text (Pixazo's
+    shape under its prefix)."""
     assert isinstance(exc, HTTPException)
+    if pixazo.owns(request.url.path):
+        return pixazo_errors.unrouted(request)
     name = HTTP_NAMES.get(exc.status_code, "BadRequest")
     message = ("Not found: no such route " + request.url.path
                if exc.status_code == 404 else f"{exc.detail}: {request.method} "
@@ -37,18 +41,22 @@ def http_error_response(request: Request, exc: Exception) -> Response:
 
 def server_error_response(request: Request, exc: Exception) -> Response:
     """The last resort: an unexpected bug still answers the documented 500 body."""
+    if pixazo.owns(request.url.path):
+        return pixazo_errors.crashed(request)
     return JSONResponse({"error": "InternalServerError", "message": "Server error"},
                         status_code=500)
 
 
 def create_app(engine: Engine) -> Starlette:
-    routes: list[BaseRoute] = [*native.routes(engine), *cdn.routes(engine),
+    routes: list[BaseRoute] = [*native.routes(engine), *pixazo.routes(engine),
+                               *cdn.routes(engine), *health.routes(),
                                Route("/openapi.yaml", openapi_yaml, methods=["GET"])]
     if engine.config.control:
         routes += [*control.routes(engine), *dashboard.routes(engine)]
     return Starlette(
         routes=routes,
-        middleware=[Middleware(JournalMiddleware, engine=engine)],
+        middleware=[Middleware(JournalMiddleware, engine=engine,
+                               routes=(NATIVE, pixazo.JOURNAL))],
         exception_handlers={
             HTTPException: http_error_response,
             Exception: server_error_response,

@@ -1,126 +1,197 @@
-"""``fashn-mock``: the command line."""
+"""``fashn-mock``: the command line (click).
+
+Every option also reads an environment variable, shown in ``--help``; an empty
+variable counts as unset. Invalid values, from flags or the environment, end in
+one usage line (exit 2), never a traceback; each subcommand reads only its own
+variables. Shell completion is click's: ``eval "$(_FASHN_MOCK_COMPLETE=bash_source
+fashn-mock)"`` (or ``zsh_source``, ``fish_source``).
+"""
 
 from __future__ import annotations
 
-import argparse
+import dataclasses
 import gc
-import os
-import sys
-from collections.abc import Sequence
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from fashn_mock.cassettes.cli import add_replay_options, configure_record, replay_source_from
-from fashn_mock.catalog.quotas import DEFAULT_CONCURRENCY, DEFAULT_RATES, RateRule
-from fashn_mock.config import Config
+import click
 
-ENV = "FASHN_MOCK_"
+from fashn_mock import __version__
+from fashn_mock.cassettes.cli import record, replay_options, replay_source_from
+from fashn_mock.catalog.quotas import DEFAULT_CONCURRENCY, DEFAULT_RATES
+from fashn_mock.config import MAX_CREDITS, MAX_TIME_SCALE, Config
+from fashn_mock.contract.cli import contract
+from fashn_mock.params import ENV, Finite, Listed, Rate, Url, log_options, option
+from fashn_mock.serving import SHUTDOWN_TIMEOUT, is_loopback
 
+if TYPE_CHECKING:
+    from fashn_mock.cassettes.replay import ReplaySource
+    from fashn_mock.serving import Bound
 
-def _env(name: str, default: str | None = None) -> str | None:
-    return os.environ.get(ENV + name, default)
-
-
-def _flag(name: str) -> bool:
-    return (_env(name) or "").lower() in ("1", "true", "yes", "on")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fashn-mock",
-                                     description="A local emulator of the FASHN AI API.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the emulator over HTTP")
-    serve.add_argument("--host", default=_env("HOST", "127.0.0.1"),
-                       help="interface to bind (env FASHN_MOCK_HOST; default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=int(_env("PORT", "8000") or 8000),
-                       help="port to bind, 0 = any free port (env FASHN_MOCK_PORT; default 8000)")
-    serve.add_argument("--time-scale", type=float,
-                       default=float(_env("TIME_SCALE", "1") or 1),
-                       help="multiply every documented duration: 1 = real timings, "
-                            "0 = predictions finish at once (env FASHN_MOCK_TIME_SCALE)")
-    serve.add_argument("--seed", type=int, default=int(_env("SEED", "0") or 0),
-                       help="seed for ids, durations and images (env FASHN_MOCK_SEED)")
-    serve.add_argument("--api-key", action="append", dest="api_keys",
-                       default=[k for k in (_env("API_KEYS") or "").split(",") if k],
-                       help="accept only this Bearer key; repeatable "
-                            "(env FASHN_MOCK_API_KEYS, comma-separated)")
-    credits = _env("CREDITS")
-    serve.add_argument("--credits", type=int, default=int(credits) if credits else None,
-                       help="starting credit balance per key (env FASHN_MOCK_CREDITS; "
-                            "default effectively unlimited)")
-    serve.add_argument("--no-limits", action="store_true", default=_flag("NO_LIMITS"),
-                       help="turn rate and concurrency limits off (env FASHN_MOCK_NO_LIMITS)")
-    for route, rule in DEFAULT_RATES.items():
-        serve.add_argument(f"--rate-{route}", type=RateRule.parse,
-                           default=RateRule.parse(_env(f"RATE_{route.upper()}", str(rule))
-                                                  or str(rule)),
-                           help=f"/v1/{route} rate window per key as LIMIT/SECONDS "
-                                f"(env FASHN_MOCK_RATE_{route.upper()}; default {rule})")
-    serve.add_argument("--concurrency", type=int,
-                       default=int(_env("CONCURRENCY", str(DEFAULT_CONCURRENCY)) or 6),
-                       help="unfinished predictions allowed per key (env "
-                            f"FASHN_MOCK_CONCURRENCY; default {DEFAULT_CONCURRENCY})")
-    serve.add_argument("--failure-rate", type=float,
-                       default=float(_env("FAILURE_RATE", "0") or 0),
-                       help="chaos: share of predictions failing with a seeded random "
-                            "runtime error (env FASHN_MOCK_FAILURE_RATE; default 0)")
-    serve.add_argument("--jitter", type=float, default=float(_env("JITTER", "0") or 0),
-                       help="chaos: vary durations by up to this fraction, e.g. 0.2 "
-                            "(env FASHN_MOCK_JITTER; default 0)")
-    serve.add_argument("--no-control", action="store_true", default=_flag("NO_CONTROL"),
-                       help="do not serve the /_mock control API (env FASHN_MOCK_NO_CONTROL)")
-    serve.add_argument("--control-token", default=_env("CONTROL_TOKEN"),
-                       help="require X-Fashn-Mock-Token: TOKEN on /_mock requests "
-                            "(env FASHN_MOCK_CONTROL_TOKEN)")
-    serve.add_argument("--journal-size", type=int,
-                       default=int(_env("JOURNAL_SIZE", "1000") or 1000),
-                       help="requests kept in the journal (env FASHN_MOCK_JOURNAL_SIZE; "
-                            "default 1000)")
-    serve.add_argument("--strict", action="store_true", default=_flag("STRICT"),
-                       help="check every request against the contract; violations go to "
-                            "the journal and /_mock/violations (env FASHN_MOCK_STRICT)")
-    serve.add_argument("--media-cache-mb", type=int,
-                       default=int(_env("MEDIA_CACHE_MB", "256") or 256),
-                       help="memory budget for rendered outputs in MiB, least recently "
-                            "used out (env FASHN_MOCK_MEDIA_CACHE_MB; default 256)")
-    serve.add_argument("--max-body", type=int,
-                       default=int(_env("MAX_BODY", str(64 * 1024 * 1024)) or 0),
-                       help="largest accepted request body in bytes; larger gets 413 "
-                            "(env FASHN_MOCK_MAX_BODY; default 64 MiB)")
-    serve.add_argument("--public-url", default=_env("PUBLIC_URL"),
-                       help="base URL used in output links (env FASHN_MOCK_PUBLIC_URL; "
-                            "default: the Host the request came to)")
-    serve.add_argument("--fetch-inputs", action="store_true", default=_flag("FETCH_INPUTS"),
-                       help="fetch URL image inputs so outputs show them; loopback hosts "
-                            "only unless allowed (env FASHN_MOCK_FETCH_INPUTS)")
-    serve.add_argument("--fetch-allow-host", action="append", dest="fetch_allow_hosts",
-                       metavar="HOST",
-                       default=[h for h in (_env("FETCH_ALLOW_HOSTS") or "").split(",") if h],
-                       help="also fetch from this host name; repeatable "
-                            "(env FASHN_MOCK_FETCH_ALLOW_HOSTS, comma-separated)")
-    serve.add_argument("--log-level", default=_env("LOG_LEVEL", "info"),
-                       choices=["critical", "error", "warning", "info", "debug"])
-    add_replay_options(serve)
-    configure_record(commands.add_parser(
-        "record", help="record real FASHN traffic into a cassette through a local proxy"))
-    commands.add_parser("openapi", help="print the OpenAPI contract (YAML)")
-    from fashn_mock.contract.cli import configure as configure_contract
-
-    configure_contract(commands.add_parser(
-        "contract", help="check an API (default: a fresh emulator) against the contract"))
-    return parser
+MIB = 1024 * 1024
 
 
-def config_from(args: argparse.Namespace) -> Config:
-    return Config(host=args.host, port=args.port, time_scale=args.time_scale, seed=args.seed,
-                  api_keys=tuple(args.api_keys), credits=args.credits,
-                  limits=not args.no_limits, max_body_bytes=args.max_body,
-                  public_url=args.public_url,
-                  rates={route: getattr(args, f"rate_{route}") for route in DEFAULT_RATES},
-                  concurrency=args.concurrency, failure_rate=args.failure_rate,
-                  jitter=args.jitter, control=not args.no_control,
-                  control_token=args.control_token, journal_size=args.journal_size,
-                  media_cache_bytes=args.media_cache_mb * 1024 * 1024, strict=args.strict,
-                  fetch_inputs=args.fetch_inputs,
-                  fetch_allow_hosts=tuple(args.fetch_allow_hosts))
+@click.group(context_settings={"help_option_names": ["-h", "--help"],
+                               "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="fashn-mock")
+def cli() -> None:
+    """A local emulator of the FASHN AI API, with a contract-testing toolkit."""
+
+
+def _rate_options(func: Any) -> Any:
+    for route, rule in reversed(DEFAULT_RATES.items()):
+        func = option(f"--rate-{route}", env=f"{ENV}RATE_{route.upper()}", default=str(rule),
+                      type=Rate(), help=f"/v1/{route} rate window per key")(func)
+    return func
+
+
+@cli.command()
+@option("--host", env=ENV + "HOST", default="127.0.0.1",
+        help="interface to bind; not loopback: /_mock needs a token (generated and "
+             "printed unless --control-token or --no-control)")
+@option("--port", env=ENV + "PORT", default=8000, type=click.IntRange(0, 65535),
+        help="port to bind, 0 = any free port (the banner shows the real one)")
+@option("--time-scale", env=ENV + "TIME_SCALE", default=1.0,
+        type=Finite(0, MAX_TIME_SCALE),
+        help="multiply every documented duration: 1 = real timings, 0 = predictions "
+             "finish at once")
+@option("--seed", env=ENV + "SEED", default=None, type=click.IntRange(0, 2**32 - 1),
+        show_default=False,
+        help="seed for ids, durations and chaos: the same requests give the same results "
+             "(default: none; ids are then unpredictable)")
+@option("--api-key", "api_keys", env=ENV + "API_KEYS", multiple=True, type=Listed(),
+        show_default=False, metavar="KEY",
+        help="accept only this Bearer key; repeatable (env: comma-separated; default: "
+             "any key)")
+@option("--credits", env=ENV + "CREDITS", type=click.IntRange(0, MAX_CREDITS),
+        help="starting credit balance per key (default: effectively unlimited)")
+@option("--no-limits", env=ENV + "NO_LIMITS", is_flag=True,
+        help="turn rate and concurrency limits off")
+@_rate_options
+@option("--concurrency", env=ENV + "CONCURRENCY", default=DEFAULT_CONCURRENCY,
+        type=click.IntRange(min=1), help="unfinished predictions allowed per key")
+@option("--failure-rate", env=ENV + "FAILURE_RATE", default=0.0, type=Finite(0, 1),
+        help="chaos: share of predictions failing with a seeded random runtime error")
+@option("--jitter", env=ENV + "JITTER", default=0.0, type=Finite(0, 1, max_open=True),
+        help="chaos: vary durations by up to this fraction, e.g. 0.2")
+@option("--no-control", env=ENV + "NO_CONTROL", is_flag=True,
+        help="do not serve the /_mock control API")
+@option("--control-token", env=ENV + "CONTROL_TOKEN", show_default=False,
+        help="require X-Fashn-Mock-Token: TOKEN on /_mock requests")
+@option("--journal-size", env=ENV + "JOURNAL_SIZE", default=1000,
+        type=click.IntRange(min=1), help="requests kept in the journal")
+@option("--strict", env=ENV + "STRICT", is_flag=True,
+        help="check every request against the contract; violations go to the journal "
+             "and /_mock/violations")
+@option("--media-cache-mb", env=ENV + "MEDIA_CACHE_MB", default=256,
+        type=click.IntRange(0, 1024 * 1024),
+        help="memory budget for rendered outputs in MiB, least recently used out")
+@option("--max-body", env=ENV + "MAX_BODY", default=64 * MIB, show_default="64 MiB",
+        type=click.IntRange(min=1),
+        metavar="BYTES", help="largest accepted request body; larger gets 413")
+@option("--public-url", env=ENV + "PUBLIC_URL", type=Url(),
+        help="base URL used in output links (default: the Host the request came to)")
+@option("--fetch-inputs", env=ENV + "FETCH_INPUTS", is_flag=True,
+        help="fetch URL image inputs so outputs show them; loopback hosts only unless "
+             "allowed")
+@option("--fetch-allow-host", "fetch_allow_hosts", env=ENV + "FETCH_ALLOW_HOSTS",
+        multiple=True, type=Listed(), metavar="HOST", show_default=False,
+        help="also fetch from this host name; repeatable (env: comma-separated)")
+@option("--shutdown-timeout", env=ENV + "SHUTDOWN_TIMEOUT", default=SHUTDOWN_TIMEOUT,
+        type=click.IntRange(1, 600), metavar="SECONDS",
+        help="on SIGTERM/SIGINT, how long open requests may take to finish before they "
+             "are cut off")
+@replay_options
+@log_options("info")
+def serve(**params: Any) -> None:
+    """Run the emulator over HTTP."""
+    from fashn_mock import serving
+    from fashn_mock.emulator import Emulator
+
+    try:
+        config = config_from(params)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    config, generated = guard_control(config)
+    emulator = Emulator(config)
+    source = replay_source_from(params)
+    if source is not None:
+        source.attach(emulator)
+    tune_gc()
+
+    def bound(where: Bound) -> None:
+        announce(where, config, source=source, params=params, generated_token=generated)
+
+    raise SystemExit(serving.run(emulator.app, host=config.host, port=config.port,
+                                 log_level=params["log_level"],
+                                 log_format=params["log_format"], on_bound=bound,
+                                 shutdown_timeout=params["shutdown_timeout"]))
+
+
+@cli.command()
+def openapi() -> None:
+    """Print the OpenAPI contract (YAML)."""
+    from fashn_mock.contract.openapi import render_yaml
+
+    click.echo(render_yaml(), nl=False)
+
+
+cli.add_command(record)
+cli.add_command(contract)
+
+
+def serve_params(argv: Sequence[str]) -> dict[str, Any]:
+    """``serve``'s options parsed from ``argv`` and the environment, without serving."""
+    with serve.make_context("serve", list(argv)) as ctx:
+        return dict(ctx.params)
+
+
+def config_from(params: Mapping[str, Any]) -> Config:
+    """The emulator ``Config`` for ``serve``'s parsed options."""
+    return Config(host=params["host"], port=params["port"], time_scale=params["time_scale"],
+                  seed=params["seed"], api_keys=tuple(params["api_keys"]),
+                  credits=params["credits"], limits=not params["no_limits"],
+                  max_body_bytes=params["max_body"], public_url=params["public_url"],
+                  rates={route: params[f"rate_{route}"] for route in DEFAULT_RATES},
+                  concurrency=params["concurrency"], failure_rate=params["failure_rate"],
+                  jitter=params["jitter"], control=not params["no_control"],
+                  control_token=params["control_token"],
+                  journal_size=params["journal_size"],
+                  media_cache_bytes=params["media_cache_mb"] * MIB, strict=params["strict"],
+                  fetch_inputs=params["fetch_inputs"],
+                  fetch_allow_hosts=tuple(params["fetch_allow_hosts"]))
+
+
+def guard_control(config: Config) -> tuple[Config, str | None]:
+    """On a non-loopback bind the control API needs a token: a random one unless one
+    was given or the control API is off. The config, and the token if generated."""
+    if not config.control or config.control_token or is_loopback(config.host):
+        return config, None
+    token = secrets.token_urlsafe(24)
+    return dataclasses.replace(config, control_token=token), token
+
+
+def announce(where: Bound, config: Config, *, source: ReplaySource | None,
+             params: Mapping[str, Any], generated_token: str | None) -> None:
+    """The start-up banner, once the port is bound: where to point clients."""
+    from fashn_mock.logs import LOGGER
+
+    if source is not None:
+        LOGGER.info(f"replaying {len(source.cassettes)} cassette(s) from {params['replay']} "
+                    f"by {params['replay_by']}")
+    seed = "no seed" if config.seed is None else f"seed {config.seed}"
+    LOGGER.info(f"serving the FASHN API at {where.url} (time-scale {config.time_scale:g}, "
+                f"{seed}); point clients at it with FASHN_BASE_URL={where.url}",
+                extra={"url": where.url, "port": where.port})
+    if where.network_url is not None:
+        LOGGER.info(f"listening on every interface: other machines use {where.network_url}",
+                    extra={"network_url": where.network_url})
+    if generated_token is not None:
+        LOGGER.warning("the control API (/_mock) is reachable from other machines, so it "
+                       f"needs the header X-Fashn-Mock-Token: {generated_token} (choose the "
+                       "token with --control-token, or turn /_mock off with --no-control)",
+                       extra={"control_token": generated_token})
 
 
 def tune_gc() -> None:
@@ -132,50 +203,15 @@ def tune_gc() -> None:
     gc.set_threshold(50_000, 20, 20)
 
 
-def serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from fashn_mock.emulator import Emulator
-
-    config = config_from(args)
-    emulator = Emulator(config)
-    tune_gc()
-    source = replay_source_from(args)
-    if source is not None:
-        source.attach(emulator)
-        print(f"fashn-mock: replaying {len(source.cassettes)} cassette(s) from {args.replay} "
-              f"by {args.replay_by}", file=sys.stderr, flush=True)
-    print(f"fashn-mock: serving the FASHN API on http://{config.host}:{config.port} "
-          f"(time-scale {config.time_scale}, seed {config.seed}); "
-          f"point clients at it with FASHN_BASE_URL=http://{config.host}:{config.port}",
-          file=sys.stderr, flush=True)
-    uvicorn.run(emulator.app, host=config.host, port=config.port, log_level=args.log_level,
-                lifespan="off")
-    return 0
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run ``fashn-mock`` with ``argv`` (default: the process's arguments); the exit
+    code (the ``fashn-mock`` script and ``python -m fashn_mock`` exit with it)."""
     try:
-        if args.command == "serve":
-            return serve(args)
-        if args.command == "record":
-            from fashn_mock.cassettes.cli import record
-
-            return record(args)
-        if args.command == "openapi":
-            from fashn_mock.contract.openapi import render_yaml
-
-            sys.stdout.write(render_yaml())
-            return 0
-        if args.command == "contract":
-            from fashn_mock.contract.cli import main as contract
-
-            return contract(args)
-    except ValueError as exc:
-        print(f"fashn-mock: {exc}", file=sys.stderr)
-        return 2
-    return 2
+        cli.main(args=None if argv is None else list(argv), prog_name="fashn-mock")
+    except SystemExit as done:
+        code = done.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    return 0
 
 
 if __name__ == "__main__":

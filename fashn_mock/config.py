@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from fashn_mock.catalog.quotas import DEFAULT_CONCURRENCY, DEFAULT_RATES, RateRule
+
+MAX_TIME_SCALE = 1000
+"""Slowest supported timing: documented durations times 1000 (hours, not years)."""
+MAX_CREDITS = 2**53 - 1
+"""Largest balance every JSON client reads exactly (JavaScript's safe integers)."""
 
 
 @dataclass
@@ -49,13 +55,33 @@ class Config:
     """Non-loopback host names that may be fetched when ``fetch_inputs`` is on."""
 
     def __post_init__(self) -> None:
-        if self.time_scale < 0:
-            raise ValueError("time_scale must be >= 0")
-        if self.seed is not None and not 0 <= self.seed <= 2**32 - 1:
-            raise ValueError("seed must be within 0..4294967295")
-        if not 0 <= self.failure_rate <= 1:
-            raise ValueError("failure_rate must be within 0..1")
-        if not 0 <= self.jitter < 1:
-            raise ValueError("jitter must be within 0..1 (exclusive)")
-        if self.concurrency < 1 or self.journal_size < 1:
-            raise ValueError("concurrency and journal_size must be >= 1")
+        _within("port", self.port, 0, 65535)
+        _within("time_scale", self.time_scale, 0, MAX_TIME_SCALE)
+        if self.seed is not None:
+            _within("seed", self.seed, 0, 2**32 - 1)
+        if self.credits is not None:
+            _within("credits", self.credits, 0, MAX_CREDITS)
+        _within("failure_rate", self.failure_rate, 0, 1)
+        _within("jitter", self.jitter, 0, 1, high_open=True)
+        _within("concurrency", self.concurrency, 1, None)
+        _within("journal_size", self.journal_size, 1, None)
+        _within("max_body_bytes", self.max_body_bytes, 1, None)
+        _within("media_cache_bytes", self.media_cache_bytes, 0, None)
+        for route, rule in self.rates.items():
+            _within(f"rates[{route!r}] limit", rule.limit, 1, None)
+            _within(f"rates[{route!r}] window", rule.window, 0, None, low_open=True)
+        if self.control_token is not None and not self.control_token:
+            raise ValueError("control_token must not be empty (None = no token)")
+
+
+def _within(name: str, value: float, low: float, high: float | None, *,
+            low_open: bool = False, high_open: bool = False) -> None:
+    """A finite number from ``low`` to ``high`` (None: unbounded; ``*_open``: that
+    bound excluded), else a ``ValueError`` naming the setting."""
+    fits = isinstance(value, int | float) and not isinstance(value, bool) and \
+        math.isfinite(value) and (value > low if low_open else value >= low) and \
+        (high is None or (value < high if high_open else value <= high))
+    if not fits:
+        top = "inf)" if high is None else f"{high}{')' if high_open else ']'}"
+        bounds = f"{'(' if low_open else '['}{low}, {top}"
+        raise ValueError(f"{name} must be a finite number in {bounds}, not {value!r}")

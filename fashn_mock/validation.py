@@ -17,7 +17,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from fashn_mock import catalog
+from fashn_mock import catalog, safejson
 from fashn_mock.catalog import ModelSpec
 from fashn_mock.engine.errors import InvalidRequest
 
@@ -54,15 +54,15 @@ class RunRequest:
 
 
 def parse_json(raw: bytes) -> Any:
-    """Decode a request body, or refuse it with the parser's reason."""
+    """Decode a request body within ``safejson``'s limits (depth, size, numbers,
+    Unicode), or raise 400 with the reason."""
     if not raw.strip():
         raise InvalidRequest("Invalid request body: the body is empty; expected a JSON object",
                              field="body")
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidRequest(f"Invalid request body: not valid JSON ({exc})",
-                             field="body") from None
+        return safejson.loads(raw)
+    except safejson.Rejected as exc:
+        raise InvalidRequest(f"Invalid request body: {exc}", field="body") from None
 
 
 def parse_webhook_url(value: str | None) -> str | None:

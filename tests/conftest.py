@@ -19,7 +19,7 @@ settings.load_profile("fashn-mock")
 @pytest.fixture
 def emulator() -> Emulator:
     """Real timings on a manual clock: time moves only through ``advance``."""
-    return Emulator(manual_clock=True, time_scale=1)
+    return Emulator(manual_clock=True, time_scale=1, seed=0)
 
 
 @pytest.fixture

@@ -32,7 +32,6 @@ OLD_TAGS_ALLOWED: dict[str, str] = {
     # (the replacements are listed in the docs branch's report) and then EMPTIES this dict.
     "README.md": "being rewritten; 'shared/reference/fashn-api.md' -> 'docs/api-facts.md'",
     "fashn_mock/config.py": "(DOCS: 6) -> (docs/api-facts.md#concurrency)",
-    "fashn_mock/engine/inputs.py": "(DOCS, PY) -> docs/api-facts.md#image-inputs",
 }
 
 

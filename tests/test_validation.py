@@ -85,6 +85,20 @@ def test_parse_json_errors_are_400() -> None:
     assert parse_json(b'{"a": 1}') == {"a": 1}
 
 
+@pytest.mark.parametrize(("raw", "reason"), [
+    (b'{"inputs": ' + b"[" * 500 + b"]" * 500 + b"}", "nested more than 32 levels deep"),
+    (b"[" * 5000 + b"]" * 5000, "nested more than 32 levels deep"),
+    (b'{"inputs": {"seed": ' + b"9" * 5000 + b"}}", "an integer has more than 4,300 digits"),
+    (b'{"inputs": {"\\udc00": 1}}', "a string holds a lone surrogate (\\udc00)"),
+    (b'{"inputs": {"seed": NaN}}', "NaN is not a JSON number"),
+])
+def test_bodies_that_would_break_the_server_later_are_400(raw: bytes, reason: str) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        parse_json(raw)
+    assert caught.value.message.startswith("Invalid request body: ")
+    assert reason in caught.value.message
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
     lambda children: st.lists(children, max_size=3)

@@ -1,120 +1,176 @@
 """Command-line wiring: ``fashn-mock record``, ``serve --replay`` and
-``fashn-mock contract verify-cassettes`` (the parsers live with their commands)."""
+``fashn-mock contract verify-cassettes`` (the options live with their commands)."""
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import sys
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
 
 from fashn_mock.cassettes.matcher import Matcher
 from fashn_mock.cassettes.session import DEFAULT_UPSTREAM, RecordMode
+from fashn_mock.params import ENV, BadInput, Lines, Listed, Url, log_options, option
 
 if TYPE_CHECKING:
     from fashn_mock.cassettes.replay import ReplaySource
+    from fashn_mock.cassettes.session import CassetteSession
+    from fashn_mock.serving import Bound
 
-ENV = "FASHN_MOCK_"
-
-
-def _env(name: str, default: str | None = None) -> str | None:
-    return os.environ.get(ENV + name, default)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def add_match_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--match", default=_env("MATCH", "model_name,inputs"),
-                        metavar="FIELDS",
-                        help="request fields that must equal a recording's: model_name, "
-                             "inputs, query, or inputs.<name> (env FASHN_MOCK_MATCH; "
-                             "default model_name,inputs)")
-    parser.add_argument("--match-ignore", action="append", default=[], metavar="FIELD",
-                        help="leave this field out of matching, e.g. inputs.seed; repeatable")
+def _fields(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Refuse unknown match fields while parsing (one usage line, no traceback)."""
+    try:
+        if param.name == "match":
+            Matcher.parse(value)
+        else:
+            Matcher.parse(None, value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+    return value
 
 
-def add_replay_options(serve: argparse.ArgumentParser) -> None:
-    """``serve`` flags that answer matching runs from cassettes."""
-    serve.add_argument("--replay", default=_env("REPLAY"), metavar="PATH",
-                       help="replay the cassettes in this directory (or file): a matching "
-                            "/v1/run replays its recorded timeline (env FASHN_MOCK_REPLAY)")
-    serve.add_argument("--replay-by", choices=["time", "polls"],
-                       default=_env("REPLAY_BY", "time"),
-                       help="advance replayed statuses on the emulator clock (time, scaled "
-                            "by --time-scale) or one recorded poll per status request")
-    serve.add_argument("--replay-strict", action="store_true",
-                       default=(_env("REPLAY_STRICT") or "").lower() in ("1", "true", "yes"),
-                       help="answer an unmatched /v1/run with 400 explaining the nearest "
-                            "recording (default: emulate it)")
-    add_match_options(serve)
+def match_options(func: F) -> F:
+    func = option("--match-ignore", env=ENV + "MATCH_IGNORE", multiple=True,
+                  type=Listed(), metavar="FIELD", callback=_fields, show_default=False,
+                  help="leave this field out of matching, e.g. inputs.seed; repeatable "
+                       "(env: comma-separated)")(func)
+    return option("--match", env=ENV + "MATCH", default="model_name,inputs",
+                  metavar="FIELDS", callback=_fields,
+                  help="request fields that must equal a recording's: model_name, "
+                       "inputs, query, or inputs.<name>")(func)
 
 
-def replay_source_from(args: argparse.Namespace) -> ReplaySource | None:
-    """The ``ReplaySource`` asked for by ``serve`` flags, or None."""
-    if not args.replay:
+def replay_options(func: F) -> F:
+    """``serve`` options that answer matching runs from cassettes."""
+    func = match_options(func)
+    func = option("--replay-strict", env=ENV + "REPLAY_STRICT", is_flag=True,
+                  help="answer an unmatched /v1/run with 400 explaining the nearest "
+                       "recording (default: emulate it)")(func)
+    func = option("--replay-by", env=ENV + "REPLAY_BY", default="time",
+                  type=click.Choice(["time", "polls"]),
+                  help="advance replayed statuses on the emulator clock (time, scaled "
+                       "by --time-scale) or one recorded poll per status request")(func)
+    return option("--replay", env=ENV + "REPLAY", metavar="PATH",
+                  type=click.Path(exists=True, path_type=Path),
+                  help="replay the cassettes in this directory (or file): a matching "
+                       "/v1/run replays its recorded timeline")(func)
+
+
+def replay_source_from(params: Mapping[str, Any]) -> ReplaySource | None:
+    """The ``ReplaySource`` asked for by ``serve``'s parsed options, or None."""
+    if not params.get("replay"):
         return None
+    from fashn_mock.cassettes.format import CassetteError
     from fashn_mock.cassettes.replay import ReplaySource
 
-    return ReplaySource.load(args.replay, matcher=Matcher.parse(args.match, args.match_ignore),
-                             by_polls=args.replay_by == "polls", strict=args.replay_strict)
+    try:
+        return ReplaySource.load(params["replay"],
+                                 matcher=Matcher.parse(params["match"], params["match_ignore"]),
+                                 by_polls=params["replay_by"] == "polls",
+                                 strict=params["replay_strict"])
+    except CassetteError as exc:
+        raise BadInput(str(exc)) from None
 
 
-def configure_record(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--upstream", default=_env("UPSTREAM", DEFAULT_UPSTREAM),
-                        help=f"the API to record (default {DEFAULT_UPSTREAM})")
-    parser.add_argument("--cassettes", required=True, type=Path, metavar="DIR",
-                        help="directory of cassettes (media go to DIR/media)")
-    parser.add_argument("--name", default="session",
-                        help="cassette name: DIR/NAME.yaml (default session)")
-    parser.add_argument("--mode", choices=[m.value for m in RecordMode], default="once",
-                        help="once: record if the cassette does not exist, else replay; "
-                             "new_episodes: replay matches, record the rest; all: always "
-                             "re-record; none: replay only (default once)")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8001)
-    parser.add_argument("--redact", action="append", default=[], metavar="REGEX",
-                        help="also redact text matching REGEX (e.g. customer image URLs); "
-                             "API keys and bearer tokens are always redacted; repeatable")
-    add_match_options(parser)
-    parser.add_argument("--log-level", default="warning",
-                        choices=["critical", "error", "warning", "info", "debug"])
-
-
-def record(args: argparse.Namespace) -> int:
-    import uvicorn
-
+@click.command("record")
+@option("--upstream", env=ENV + "UPSTREAM", default=DEFAULT_UPSTREAM, type=Url(),
+        help="the API to record")
+@option("--cassettes", env=ENV + "CASSETTES", required=True, metavar="DIR",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="directory of cassettes (media go to DIR/media)")
+@option("--name", env=ENV + "RECORD_NAME", default="session",
+        help="cassette name: DIR/NAME.yaml")
+@option("--mode", env=ENV + "RECORD_MODE", default="once",
+        type=click.Choice([m.value for m in RecordMode]),
+        help="once: record if the cassette does not exist, else replay; new_episodes: "
+             "replay matches, record the rest; all: always re-record; none: replay only")
+@option("--host", env=ENV + "RECORD_HOST", default="127.0.0.1", help="interface to bind")
+@option("--port", env=ENV + "RECORD_PORT", default=8001, type=click.IntRange(0, 65535),
+        help="port to bind, 0 = any free port")
+@option("--redact", env=ENV + "REDACT", multiple=True, type=Lines(), metavar="REGEX",
+        show_default=False,
+        help="also redact text matching REGEX (e.g. customer image URLs); API keys and "
+             "bearer tokens are always redacted; repeatable (env: one per line)")
+@match_options
+@log_options("warning")
+def record(**params: Any) -> None:
+    """Record real FASHN traffic into a cassette through a local proxy."""
+    from fashn_mock import serving
+    from fashn_mock.cassettes.format import CassetteError
     from fashn_mock.cassettes.session import CassetteSession
+    from fashn_mock.logs import LOGGER
 
-    path = args.cassettes / f"{args.name}.yaml"
-    session = CassetteSession(path, args.mode, upstream=args.upstream, redact=args.redact,
-                              matcher=Matcher.parse(args.match, args.match_ignore))
+    path = params["cassettes"] / f"{params['name']}.yaml"
+    if path.name != f"{params['name']}.yaml" or params["name"] in ("", ".", ".."):
+        raise click.BadParameter("a file name, without directories", param_hint="'--name'")
+    try:
+        session = CassetteSession(path, params["mode"], upstream=params["upstream"],
+                                  redact=params["redact"],
+                                  matcher=Matcher.parse(params["match"], params["match_ignore"]))
+    except CassetteError as exc:
+        raise BadInput(str(exc)) from None
+    already = len(session.cassette.interactions)
     what = "recording" if session.recording else "replaying only"
-    print(f"fashn-mock record: {what} {path} (mode {args.mode}, upstream {args.upstream}); "
-          f"point clients at it with FASHN_BASE_URL=http://{args.host}:{args.port} and "
-          "your real FASHN_API_KEY", file=sys.stderr, flush=True)
-    uvicorn.run(session.proxy.app, host=args.host, port=args.port, log_level=args.log_level,
-                lifespan="off")
-    return 0
+
+    def bound(where: Bound) -> None:
+        LOGGER.info(f"{what} {path} (mode {params['mode']}, upstream {params['upstream']}); "
+                    f"point clients at it with FASHN_BASE_URL={where.url} and your real "
+                    "FASHN_API_KEY", extra={"url": where.url, "cassette": str(path)})
+
+    code = serving.run(session.proxy.app, host=params["host"], port=params["port"],
+                       log_level=params["log_level"], log_format=params["log_format"],
+                       on_bound=bound, on_stopped=lambda: _recorded(session, already))
+    raise SystemExit(code)
 
 
-def configure_verify(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("cassettes", nargs="+", type=Path, metavar="PATH",
-                        help="cassette files or directories")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+def _recorded(session: CassetteSession, already: int) -> None:
+    """Say what this session added to its cassette (and make sure it is saved)."""
+    from fashn_mock.logs import LOGGER
+
+    new = session.cassette.interactions[already:]
+    path = session.cassette.path
+    if session.recorder is None or not new:
+        LOGGER.info(f"recorded nothing; {path} is unchanged",
+                    extra={"cassette": str(path), "exchanges": 0})
+        return
+    session.recorder.save()
+    runs = [i for i in new if i.is_run]
+    predictions = [i for i in runs if i.prediction_id is not None]
+    finished = sum(1 for i in predictions if i.terminal is not None)
+    outputs = sum(len(i.outputs) for i in predictions)
+    LOGGER.info(f"recorded {len(new)} exchange(s) into {path}: {len(predictions)} "
+                f"prediction(s) ({finished} finished, {outputs} output file(s)), "
+                f"{len(runs) - len(predictions)} refused run(s), {len(new) - len(runs)} "
+                "other exchange(s)",
+                extra={"cassette": str(path), "exchanges": len(new),
+                       "predictions": len(predictions), "finished": finished,
+                       "outputs": outputs})
 
 
-def verify_main(args: argparse.Namespace) -> int:
-    """0 when reality matches the contract, 1 on drift, 2 when a cassette is unreadable."""
+@click.command("verify-cassettes")
+@click.argument("cassettes", nargs=-1, required=True, metavar="PATH...",
+                type=click.Path(exists=True, path_type=Path))
+@option("--json", "as_json", env=ENV + "VERIFY_JSON", is_flag=True,
+        help="print the report as JSON")
+def verify_cassettes(cassettes: Sequence[Path], as_json: bool) -> None:
+    """Check recorded cassettes against the contract (drift report).
+
+    Exit codes: 0 reality matches the contract, 1 drift, 2 a cassette is unreadable.
+    """
     from fashn_mock.cassettes.drift import verify
     from fashn_mock.cassettes.format import CassetteError
 
     try:
-        report = verify(args.cassettes)
+        report = verify(list(cassettes))
     except CassetteError as exc:
-        print(f"fashn-mock contract verify-cassettes: {exc}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(report.as_json(), indent=2, default=str))
+        raise BadInput(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2, default=str))
     else:
-        print(report.render(), end="")
-    return 0 if report.ok else 1
+        click.echo(report.render(), nl=False)
+    raise SystemExit(0 if report.ok else 1)

@@ -17,15 +17,13 @@ import hypothesis
 import schemathesis
 from hypothesis import HealthCheck, Phase
 from hypothesis.errors import Unsatisfiable
-from schemathesis import Case
-from schemathesis.core.failures import FailureGroup
-from schemathesis.core.transport import Response
-from schemathesis.generation.stateful import run_state_machine_as_test
+from schemathesis import Case, Response, stateful
+from schemathesis.errors import FailureGroup
 
 from fashn_mock.contract.budget import make_free, spec_and_inputs, worst_case
 from fashn_mock.contract.context import Context
 from fashn_mock.contract.document import load
-from fashn_mock.contract.fuzz import CHECK_NAMES, CHECKS, SCHEMATHESIS_CONFIG, safe_webhook
+from fashn_mock.contract.fuzz import CHECK_NAMES, CHECKS, safe_webhook, schemathesis_config
 from fashn_mock.contract.lifecycle import tiny_png
 from fashn_mock.contract.report import SuiteResult
 
@@ -41,15 +39,14 @@ def run_links(ctx: Context) -> SuiteResult:
         suite.notes.append("needs --budget: every chain starts by creating a prediction")
         return suite
     started, before = time.perf_counter(), ctx.sender.requests
-    schema = schemathesis.openapi.from_dict(
-        load(), config=schemathesis.Config.from_dict(dict(SCHEMATHESIS_CONFIG)))
+    schema = schemathesis.openapi.from_dict(load(), config=schemathesis_config(CHECKS[:5]))
     machine = _bind(schema.as_state_machine(), ctx, suite)
     settings = hypothesis.settings(
         max_examples=ctx.examples, stateful_step_count=STEPS, derandomize=ctx.seed is None,
         database=None, deadline=None, suppress_health_check=list(HealthCheck),
         phases=[Phase.generate])
     try:
-        run_state_machine_as_test(machine, settings=settings)
+        stateful.run_state_machine_as_test(machine, settings=settings)
     except Unsatisfiable:
         suite.notes.append("the budget ran out before any chain could run")
     suite.requests = ctx.sender.requests - before
@@ -94,7 +91,7 @@ def _bind(base: type[Any], ctx: Context, suite: SuiteResult) -> type[Any]:
         def validate_response(self, response: Response, case: Case[Any],
                               additional_checks: Any = None, **kwargs: Any) -> None:
             try:
-                case.validate_response(response, checks=CHECKS[:5])
+                case.validate_response(response)
             except FailureGroup as group:
                 for failure in group.exceptions:
                     suite.fail(ctx.failure(f"{case.operation.label} {failure.title}",

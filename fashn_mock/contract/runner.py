@@ -11,6 +11,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from fashn_mock.contract.budget import Budget
 from fashn_mock.contract.context import Context
@@ -38,24 +39,53 @@ class Options:
     """Longest real-time pause of one lifecycle "let time pass" step."""
 
 
+@runtime_checkable
+class Progress(Protocol):
+    """Hears how a run goes: each suite as it starts and ends, and other steps."""
+
+    def suite_started(self, name: str, number: int, total: int) -> None: ...
+
+    def suite_finished(self, suite: SuiteResult) -> None: ...
+
+    def note(self, message: str) -> None: ...
+
+
+@dataclass
+class TextProgress:
+    """``Progress`` as one line of text per event."""
+
+    say: Callable[[str], None]
+
+    def suite_started(self, name: str, number: int, total: int) -> None:
+        self.say(f"running {name} ({number}/{total}) ...")
+
+    def suite_finished(self, suite: SuiteResult) -> None:
+        self.say(f"{suite.name}: {suite.cases} cases, {len(suite.failures)} failure(s), "
+                 f"{suite.seconds:.1f} s")
+
+    def note(self, message: str) -> None:
+        self.say(message)
+
+
 def run_contract(target: Target, options: Options | None = None,
-                 progress: Callable[[str], None] | None = None) -> Report:
-    """Run the chosen suites against ``target``; never raises for target misbehaviour."""
+                 progress: Progress | Callable[[str], None] | None = None) -> Report:
+    """Run the chosen suites against ``target``; never raises for target misbehaviour
+    (an unreachable target raises ``httpx.TransportError``). ``progress`` hears how
+    it goes: a ``Progress``, or a function given one line per event."""
     options = options or Options()
-    say = progress or (lambda message: None)
+    hear = progress if isinstance(progress, Progress) else \
+        TextProgress(progress or (lambda message: None))
     sender = Sender(target, max_wait=options.max_wait)
     try:
         ctx = _context(sender, options)
         report = Report(target=_describe(target), budget=_budget_text(ctx.budget))
         before = _balance(sender)
-        for name in options.suites:
-            say(f"running {name} ...")
+        for number, name in enumerate(options.suites, 1):
+            hear.suite_started(name, number, len(options.suites))
             report.suites.append(_run_one(name, ctx, options))
-            suite = report.suites[-1]
-            say(f"{name}: {suite.cases} cases, {len(suite.failures)} failure(s), "
-                f"{suite.seconds:.1f} s")
+            hear.suite_finished(report.suites[-1])
         if ctx.created and not ctx.budget.unlimited:
-            say(f"waiting for the {len(ctx.created)} prediction(s) this run created ...")
+            hear.note(f"waiting for the {len(ctx.created)} prediction(s) this run created ...")
             _settle(sender, ctx.created, options.settle_timeout, report)
         _spending(report, ctx.budget, before, _balance(sender))
         if sender.advanced:

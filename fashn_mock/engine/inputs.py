@@ -1,6 +1,11 @@
 """Load image inputs the way the real API does, deciding whether a prediction
 will fail with ``ImageLoadError`` and learning each decodable image's size.
 
+Data URIs are measured without decoding their pixels in full (see
+``fashn_mock.media.decode``): an image above the pixel cap fails the prediction
+with a message saying so; a truncated or corrupt one with ``Invalid base64 image
+data``.
+
 URL inputs are fetched only when a ``Fetcher`` is given (``--fetch-inputs``):
 then a URL that does not answer with an image fails the prediction with the
 API's message (e.g. ``Error loading model image: The URL's Content-Type is not
@@ -10,25 +15,20 @@ http(s) URL loads, with an unknown size.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import io
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
-
 from fashn_mock.catalog import ModelSpec
 from fashn_mock.catalog.rules import Size
+from fashn_mock.media import decode
 from fashn_mock.media.fetch import Fetcher, FetchError
-from fashn_mock.media.orientation import oriented_size
 
-DATA_URI = re.compile(r"^data:image/([A-Za-z0-9.+-]+);base64,(.*)$", re.DOTALL)
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 SAVED = re.compile(r"^saved:.+$")
+INVALID_DATA = "Invalid base64 image data"
 SAVED_INPUTS = {"model_image"}
-"""``saved:<name>`` is documented for try-on model images (DOCS, PY)."""
+"""``saved:<name>`` is documented for try-on model images (docs/api-facts.md#image-inputs)."""
 
 
 @dataclass
@@ -42,19 +42,17 @@ def label(input_name: str) -> str:
     return input_name.replace("_", " ")
 
 
-def decode_data_uri(value: str) -> Image.Image | None:
-    """The image in a ``data:image/...;base64,`` URI, or None when it does not decode."""
-    match = DATA_URI.match(value)
-    if not match:
-        return None
+def data_uri_size(value: str) -> Size:
+    """The displayed size of the image in a ``data:image/...;base64,`` URI.
+
+    Raises ``decode.ImageRefused`` (its message completes "Error loading ...")."""
+    raw = decode.data_uri_bytes(value)
+    if raw is None:
+        raise decode.ImageRefused(INVALID_DATA)
     try:
-        raw = base64.b64decode(match.group(2), validate=True)
-        image = Image.open(io.BytesIO(raw))
-        image.load()
-    except (binascii.Error, ValueError, UnidentifiedImageError, OSError,
-            Image.DecompressionBombError):
-        return None
-    return image
+        return decode.measure(raw)
+    except decode.Undecodable:
+        raise decode.ImageRefused(INVALID_DATA) from None
 
 
 def load_images(spec: ModelSpec, inputs: dict[str, Any],
@@ -75,10 +73,10 @@ def load_images(spec: ModelSpec, inputs: dict[str, Any],
 def _problem(spec: ModelSpec, name: str, value: str, loaded: LoadedImages,
              fetcher: Fetcher | None) -> str | None:
     if value.startswith("data:"):
-        image = decode_data_uri(value)
-        if image is None:
-            return "Invalid base64 image data"
-        loaded.sizes[name] = oriented_size(image)
+        try:
+            loaded.sizes[name] = data_uri_size(value)
+        except decode.ImageRefused as exc:
+            return str(exc)
         return None
     if URL.match(value):
         if fetcher is None:

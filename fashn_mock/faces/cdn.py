@@ -19,7 +19,9 @@ from fashn_mock.faces.native.errors import render
 from fashn_mock.urls import CDN_PREFIX
 
 CACHE_CONTROL = f"public, max-age={int(retention.CDN_RETENTION_SECONDS)}"
-RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
+MAX_DIGITS = 18
+"""Longer positions exceed any file (and Python's int conversion limit): read as infinity."""
 
 
 class RangeNotSatisfiable(ValueError):
@@ -33,16 +35,23 @@ def byte_range(header: str | None, length: int) -> tuple[int, int] | None:
     match = RANGE.match((header or "").strip())
     if not match or match.groups() == ("", ""):
         return None
-    first, last = match.groups()
-    if first == "":  # the last N bytes
-        if int(last) == 0 or length == 0:
+    first, last = (_position(group) for group in match.groups())
+    if first is None:  # the last N bytes
+        if last == 0 or length == 0:
             raise RangeNotSatisfiable(header)
-        return max(0, length - int(last)), length - 1
-    start = int(first)
-    end = min(length - 1, int(last)) if last else length - 1
-    if start >= length or start > end:
+        return max(0, length - (last or 0)), length - 1
+    end = length - 1 if last is None else min(length - 1, last)
+    if first >= length or first > end:
         raise RangeNotSatisfiable(header)
-    return start, end
+    return first, end
+
+
+def _position(digits: str) -> int | None:
+    """A byte position: None when absent, a huge stand-in when too long to matter."""
+    if not digits:
+        return None
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= MAX_DIGITS else 10**MAX_DIGITS
 
 
 def routes(engine: Engine) -> list[Route]:

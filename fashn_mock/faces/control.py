@@ -106,12 +106,14 @@ def routes(engine: Engine) -> list[Route]:
     async def credits(request: Request) -> Any:
         key = request.path_params["key"]
         if request.method == "GET":
-            return {"key": key, "credits": engine.balance(key).as_json()}
-        values = await body(request)
-        balance = engine.set_credits(key, values.get("total"),
-                                     subscription=values.get("subscription"),
-                                     on_demand=values.get("on_demand"))
-        return {"key": key, "credits": balance.as_json()}
+            balance = engine.balance(key)
+        else:
+            values = await body(request)
+            balance = engine.set_credits(key, values.get("total"),
+                                         subscription=values.get("subscription"),
+                                         on_demand=values.get("on_demand"))
+        # spent_usd: money spent in dialects that price in dollars (Pixazo)
+        return {"key": key, "credits": balance.as_json(), "spent_usd": balance.spent_usd}
 
     async def predictions(request: Request) -> Any:
         query = request.query_params

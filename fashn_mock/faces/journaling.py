@@ -3,13 +3,14 @@ engine's journal.
 
 Recording is on the hot path, so it only keeps raw bytes and header lists;
 parsing (JSON bodies, headers, strict-mode contract checks) happens when the
-journal is first read.
+journal is first read. What an exchange keeps is capped (headers, path, query,
+body, response) and its size is told to the journal, which is bounded in bytes:
+a client sending 16 MiB of headers costs the journal at most ``HEADERS_CAP``.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,13 +19,22 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fashn_mock import safejson
 from fashn_mock.engine import Engine
-from fashn_mock.engine.journal import JournalEntry, shorten
+from fashn_mock.engine.journal import JournalEntry, shorten, text
 from fashn_mock.faces.common import bearer_key
 
 BODY_CAP = 64 * 1024
 """Request bytes kept for the journal; larger bodies are noted, not stored."""
 RESPONSE_CAP = 4096
+HEADERS_CAP = 8 * 1024
+"""Request header bytes kept (names and values); later headers are dropped."""
+HEADER_VALUE_CAP = 1024
+"""Bytes kept of one header value when the headers exceed ``HEADERS_CAP``."""
+PATH_CAP = 2048
+QUERY_CAP = 4096
+EXCHANGE_BYTES = 512
+"""What an exchange costs beyond the bytes it keeps (objects, numbers)."""
 RECORDED_HEADERS = ("retry-after", "x-ratelimit-limit", "x-ratelimit-remaining",
                     "x-ratelimit-reset", "x-fashn-credits-used")
 RawHeaders = list[tuple[bytes, bytes]]
@@ -70,6 +80,30 @@ class Exchange:
     response_headers: RawHeaders | None = None
     response_body: bytearray | None = None
 
+    def size(self) -> int:
+        """About how many bytes this exchange holds."""
+        return (EXCHANGE_BYTES + len(self.path) + len(self.query_string) + len(self.body)
+                + len(self.response_body or b"")
+                + sum(len(k) + len(v) for k, v in self.headers)
+                + sum(len(k) + len(v) for k, v in self.response_headers or ()))
+
+
+def capped(headers: RawHeaders) -> RawHeaders:
+    """``headers`` when they total at most ``HEADERS_CAP`` bytes (kept as they are:
+    no copy on the hot path); else a copy that fits, each value cut to
+    ``HEADER_VALUE_CAP``, the ``authorization`` header first (it names the key)."""
+    if sum(len(k) + len(v) for k, v in headers) <= HEADERS_CAP:
+        return headers
+    ordered = sorted(headers, key=lambda header: header[0].lower() != b"authorization")
+    kept, size = [], 0
+    for name, value in ordered:
+        name, value = name[:HEADER_VALUE_CAP], value[:HEADER_VALUE_CAP]
+        size += len(name) + len(value)
+        if size > HEADERS_CAP:
+            break
+        kept.append((name, value))
+    return kept
+
 
 class JournalMiddleware:
     def __init__(self, app: ASGIApp, engine: Engine,
@@ -86,9 +120,10 @@ class JournalMiddleware:
         if route is None:
             await self.app(scope, receive, send)
             return
-        exchange = Exchange(self.engine.clock.now(), scope["method"], scope["path"],
-                            scope.get("query_string", b""), scope.get("headers", []),
-                            bytearray(), response_body=bytearray())
+        exchange = Exchange(self.engine.clock.now(), scope["method"], scope["path"][:PATH_CAP],
+                            scope.get("query_string", b"")[:QUERY_CAP],
+                            capped(scope.get("headers", [])), bytearray(),
+                            response_body=bytearray())
         recorded = False
 
         def record() -> None:
@@ -96,7 +131,7 @@ class JournalMiddleware:
             if not recorded:
                 recorded = True
                 self.engine.journal.record_lazy(functools.partial(
-                    build_entry, exchange, route, self.engine.config.strict))
+                    build_entry, exchange, route, self.engine.config.strict), exchange.size())
 
         async def receive_and_keep() -> Message:
             message = await receive()
@@ -136,12 +171,18 @@ def build_entry(exchange: Exchange, route: JournalRoute, strict: bool,
     violations = _violations(exchange, query, headers, complete) \
         if strict and route.strict else []
     return JournalEntry(
-        seq=seq, at=exchange.at, method=exchange.method, path=exchange.path, query=query,
-        key=parsed.key, body=_recorded(exchange, complete), status=exchange.status,
+        seq=seq, at=exchange.at, method=exchange.method, path=text(exchange.path),
+        query={text(k): text(v) for k, v in query.items()},
+        key=_text(parsed.key), body=_recorded(exchange, complete), status=exchange.status,
         response_headers={k: v for k, v in _decode(exchange.response_headers or []).items()
                           if k in RECORDED_HEADERS},
-        prediction_id=parsed.prediction_id, prediction_status=parsed.prediction_status,
-        error=parsed.error, violations=violations, dialect=route.dialect)
+        prediction_id=_text(parsed.prediction_id), prediction_status=parsed.prediction_status,
+        error=_text(parsed.error), violations=[shorten(v) for v in violations],
+        dialect=route.dialect)
+
+
+def _text(value: str | None) -> str | None:
+    return text(value) if value is not None else None
 
 
 def parse_native(exchange: Exchange, headers: dict[str, str], answer: Any) -> Parsed:
@@ -179,9 +220,10 @@ def _decode(raw: RawHeaders) -> dict[str, str]:
 
 
 def _json(raw: bytes) -> Any:
+    """The JSON value in ``raw``; None unless it parses within ``safejson``'s limits."""
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        return safejson.loads(raw)
+    except safejson.Rejected:
         return None
 
 

@@ -8,30 +8,41 @@ never reaches the internet by accident. A response must be a 200 with an image
 ``FetchError`` whose message completes ``"Error loading <input>: ..."``, e.g.
 ``The URL's Content-Type is not an image. Content-Type: text/plain;charset=UTF-8``.
 
+Every fetch has a total deadline (``timeout``, 10 s by default), covering the
+wait for a free slot, redirects and the whole body: a server that trickles bytes
+cannot hold a fetch longer. httpx's own timeouts bound each network operation,
+not the whole (encode/httpx#1450), so fetches run on a small asyncio loop of
+their own, where a deadline cancels cleanly; callers block as before. At most
+``max_parallel`` fetches run at once.
+
 Fetched bodies are kept in a small LRU cache, so the render of an output reuses
 the bytes validated at submit time instead of fetching again.
 """
 
 from __future__ import annotations
 
-import io
+import asyncio
 import ipaddress
 import threading
 from collections import OrderedDict
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from PIL import Image, UnidentifiedImageError
 
 from fashn_mock.catalog.rules import Size
 from fashn_mock.config import Config
-from fashn_mock.media.orientation import oriented_size
+from fashn_mock.media import decode
 
 TIMEOUT_SECONDS = 10.0
+"""The total time one fetch may take, from asking for a slot to the last byte."""
+MAX_PARALLEL_FETCHES = 4
 MAX_BYTES = 32 * 1024 * 1024
 CACHE_BYTES = 64 * 1024 * 1024
 MAX_REDIRECTS = 5
 LOOPBACK_NAMES = ("localhost",)
+T = TypeVar("T")
 
 
 class FetchError(Exception):
@@ -48,19 +59,41 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+class _LoopThread:
+    """An asyncio event loop on a daemon thread, which blocking callers use."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True,
+                                        name="fashn-mock-fetcher")
+        self._thread.start()
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join()
+        self.loop.close()
+
+
 class Fetcher:
-    """Fetches image URLs under a host policy, with timeouts, a size cap and a cache."""
+    """Fetches image URLs under a host policy, with a deadline, a size cap and a cache."""
 
     def __init__(self, allow_hosts: tuple[str, ...] = (), *,
                  timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_BYTES,
-                 cache_bytes: int = CACHE_BYTES,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 cache_bytes: int = CACHE_BYTES, max_parallel: int = MAX_PARALLEL_FETCHES,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.allow_hosts = frozenset(h.lower() for h in allow_hosts)
+        self.timeout = timeout
         self.max_bytes = max_bytes
         self.cache_bytes = cache_bytes
-        self._client = httpx.Client(timeout=timeout, follow_redirects=False,
-                                    transport=transport, trust_env=False,
-                                    headers={"user-agent": "fashn-mock (input fetcher)"})
+        self._client = httpx.AsyncClient(timeout=timeout, follow_redirects=False,
+                                         transport=transport, trust_env=False,
+                                         headers={"user-agent": "fashn-mock (input fetcher)"})
+        self._slots = asyncio.Semaphore(max_parallel)
+        self._loop: _LoopThread | None = None
+        self._closed = False
         self._cache: OrderedDict[str, bytes] = OrderedDict()
         self._cached = 0
         self._lock = threading.Lock()
@@ -72,13 +105,19 @@ class Fetcher:
         return is_loopback(host) or host.lower() in self.allow_hosts
 
     def fetch(self, url: str) -> bytes:
-        """The body behind ``url`` (cached), or ``FetchError``."""
+        """The body behind ``url`` (cached), or ``FetchError``; blocks the caller."""
         with self._lock:
             body = self._cache.get(url)
             if body is not None:
                 self._cache.move_to_end(url)
                 return body
-        body = self._download(url)
+            if self._closed:
+                raise RuntimeError("this Fetcher is closed")
+            self._check(url)  # refused at once, without waiting for a slot
+            if self._loop is None:
+                self._loop = _LoopThread()
+            loop = self._loop
+        body = loop.run(self._within_deadline(url))
         self._remember(url, body)
         return body
 
@@ -86,34 +125,52 @@ class Fetcher:
         """Fetch ``url`` and check that it is a decodable image; its pixel size."""
         body = self.fetch(url)
         try:
-            with Image.open(io.BytesIO(body)) as image:
-                return oriented_size(image)
-        except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+            return decode.measure(body)
+        except decode.Undecodable as exc:
             raise FetchError("The URL's content is not a valid image") from exc
+        except decode.ImageRefused as exc:
+            raise FetchError(str(exc)) from exc
 
     def close(self) -> None:
-        self._client.close()
+        with self._lock:
+            loop, self._loop, self._closed = self._loop, None, True
+        if loop is not None:
+            loop.run(self._client.aclose())
+            loop.stop()
 
-    def _download(self, url: str) -> bytes:
+    async def _within_deadline(self, url: str) -> bytes:
+        try:
+            async with asyncio.timeout(self.timeout):
+                async with self._slots:
+                    return await self._download(url)
+        except TimeoutError:
+            raise FetchError(f"Timed out downloading the URL (took more than "
+                             f"{self.timeout:g} s)") from None
+
+    def _check(self, url: str) -> None:
+        """``FetchError`` unless ``url`` may be fetched (scheme and host policy)."""
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise FetchError("Invalid URL format")
+        if not self.allowed(url):
+            host = urlsplit(url).hostname
+            raise FetchError(f"The URL's host {host} is not allowed: fashn-mock fetches "
+                             "loopback hosts only unless --fetch-allow-host names it")
+
+    async def _download(self, url: str) -> bytes:
         for _ in range(MAX_REDIRECTS + 1):
-            if urlsplit(url).scheme not in ("http", "https"):
-                raise FetchError("Invalid URL format")
-            if not self.allowed(url):
-                host = urlsplit(url).hostname
-                raise FetchError(f"The URL's host {host} is not allowed: fashn-mock fetches "
-                                 "loopback hosts only unless --fetch-allow-host names it")
-            body, location = self._get(url)
+            self._check(url)
+            body, location = await self._get(url)
             if body is not None:
                 return body
             url = urljoin(url, location or "")
         raise FetchError(f"Too many redirects (more than {MAX_REDIRECTS})")
 
-    def _get(self, url: str) -> tuple[bytes | None, str | None]:
+    async def _get(self, url: str) -> tuple[bytes | None, str | None]:
         """GET ``url``: its body, or the target of a redirect."""
         with self._lock:
             self.requests += 1
         try:
-            with self._client.stream("GET", url) as response:
+            async with self._client.stream("GET", url) as response:
                 if response.is_redirect and "location" in response.headers:
                     return None, response.headers["location"]
                 if response.status_code != 200:
@@ -123,18 +180,18 @@ class Fetcher:
                 if not content_type.lower().startswith("image/"):
                     raise FetchError("The URL's Content-Type is not an image. "
                                      f"Content-Type: {content_type}")
-                return self._read(response), None
+                return await self._read(response), None
         except httpx.TimeoutException as exc:
             raise FetchError("Timed out downloading the URL") from exc
         except httpx.HTTPError as exc:
             raise FetchError(f"Failed to download the URL: {exc}") from exc
 
-    def _read(self, response: httpx.Response) -> bytes:
+    async def _read(self, response: httpx.Response) -> bytes:
         length = response.headers.get("content-length", "")
         if length.isdigit() and int(length) > self.max_bytes:
             raise FetchError(f"The image is larger than {self.max_bytes} bytes")
         chunks, size = [], 0
-        for chunk in response.iter_bytes():
+        async for chunk in response.aiter_bytes():
             size += len(chunk)
             if size > self.max_bytes:
                 raise FetchError(f"The image is larger than {self.max_bytes} bytes")

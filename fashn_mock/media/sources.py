@@ -7,49 +7,56 @@ placeholder in its place and says why in the caption.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import io
 import re
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from fashn_mock.catalog.rules import Size
+from fashn_mock.media import decode
 from fashn_mock.media.fetch import Fetcher, FetchError
+from fashn_mock.media.orientation import orientation
 
-DATA_URI = re.compile(r"^data:image/[A-Za-z0-9.+-]+;base64,", re.IGNORECASE)
+DATA_URI = decode.DATA_URI
 URL = re.compile(r"^https?://", re.IGNORECASE)
-MAX_INPUT_PIXELS = 50_000_000
-"""Larger inputs (after JPEG draft scaling) are not decoded: a placeholder stands
-in. The docs' guidance tops out at 6000 px on the longest edge (36 MP)."""
-ORIENTATION = 0x0112
-"""The EXIF tag saying how a camera photo must be rotated."""
+KEEP_SCALE = 2
+"""A decoded input larger than ``KEEP_SCALE`` times its drawn size is reduced at once."""
+REDUCIBLE_MODES = ("L", "LA", "RGB", "RGBA")
 
 
 def open_image(raw: bytes, target: Size | None = None) -> Image.Image | None:
     """Decode ``raw`` as RGB or RGBA (alpha kept when present), EXIF-rotated.
 
-    ``target`` lets JPEG decode at a reduced scale (DCT scaling) when the image
-    is much larger than what it will be drawn at.
+    ``target`` (the size it will be drawn at) lets JPEG decode at a reduced scale
+    (DCT scaling) and other formats shrink right after decoding. More than
+    ``decode.MAX_PIXELS`` decoded pixels are refused (None); decoding holds one
+    of the process's decode slots.
     """
     try:
-        opened = Image.open(io.BytesIO(raw))
-        if target is not None and opened.format == "JPEG":
+        opened = decode.open_header(raw)
+        if target is not None and opened.format in decode.JPEG_FORMATS:
             opened.draft("RGB", target)
-        if opened.width * opened.height > MAX_INPUT_PIXELS:
-            return None
-        image: Image.Image = opened
-        if opened.getexif().get(ORIENTATION, 1) != 1:
-            image = ImageOps.exif_transpose(image)
-        has_alpha = "A" in image.getbands() or "transparency" in image.info
-        mode = "RGBA" if has_alpha else "RGB"
-        if image.mode != mode:
-            return image.convert(mode)
-        image.load()
-        return image
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError,
-            Image.DecompressionBombError):
+        decode.check_pixels(opened.size)
+        with decode.slot():
+            return _prepared(opened, target)
+    except (decode.ImageRefused, *decode.PIL_ERRORS):
         return None
+
+
+def _prepared(opened: Image.Image, target: Size | None) -> Image.Image:
+    image: Image.Image = opened
+    if orientation(opened) != 1:
+        image = ImageOps.exif_transpose(image)
+    image.load()
+    has_alpha = "A" in image.getbands() or "transparency" in image.info
+    mode = "RGBA" if has_alpha else "RGB"
+    factor = 1 if target is None else min(
+        image.width // (KEEP_SCALE * max(1, target[0])),
+        image.height // (KEEP_SCALE * max(1, target[1])))
+    if factor >= 2:
+        if image.mode not in REDUCIBLE_MODES:
+            image = image.convert(mode)
+        image = image.reduce(factor)
+    return image if image.mode == mode else image.convert(mode)
 
 
 class ImageLoader:
@@ -68,12 +75,8 @@ class ImageLoader:
         return None if raw is None else open_image(raw, target)
 
     def _bytes(self, value: str) -> bytes | None:
-        match = DATA_URI.match(value)
-        if match:
-            try:
-                return base64.b64decode(value[match.end():], validate=True)
-            except (binascii.Error, ValueError):
-                return None
+        if DATA_URI.match(value):
+            return decode.data_uri_bytes(value)
         if self.fetcher is not None and URL.match(value):
             try:
                 return self.fetcher.fetch(value)

@@ -49,7 +49,7 @@ class Observed:
 
 @pytest.fixture
 def upstream() -> Iterator[Upstream]:
-    emulator = Emulator(manual_clock=True, time_scale=1, api_keys=(KEY,))
+    emulator = Emulator(manual_clock=True, time_scale=1, seed=0, api_keys=(KEY,))
     with BackgroundServer(emulator.app) as server:
         yield Upstream(emulator, server.url)
 
@@ -117,7 +117,7 @@ def record_session(path: Any, upstream: Upstream, mode: str = "all",
 @pytest.fixture(scope="session")
 def recording(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recording]:
     """One recorded session, shared read-only by the tests that inspect or replay it."""
-    emulator = Emulator(manual_clock=True, time_scale=1, api_keys=(KEY,))
+    emulator = Emulator(manual_clock=True, time_scale=1, seed=0, api_keys=(KEY,))
     with BackgroundServer(emulator.app) as server:
         yield record_session(tmp_path_factory.mktemp("recorded") / "session.yaml",
                              Upstream(emulator, server.url))

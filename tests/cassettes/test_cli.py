@@ -1,32 +1,33 @@
-"""``fashn-mock record`` and ``fashn-mock serve --replay`` as real processes."""
+"""``fashn-mock record`` and ``fashn-mock serve --replay`` as real processes; their
+options from flags and the environment."""
 
 from __future__ import annotations
 
 import signal
-import time
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
+from click.testing import CliRunner
 
-from fashn_mock import BackgroundServer, Emulator
 from fashn_mock.cassettes import Cassette
-from fashn_mock.cassettes.cli import replay_source_from
-from fashn_mock.cli import build_parser
-from tests.cassettes.conftest import AUTH, KEY, TRYON, drive
+from fashn_mock.cassettes.cli import record, replay_source_from
+from fashn_mock.cli import cli, serve_params
+from tests.cassettes.conftest import AUTH, KEY, TRYON, Upstream, drive
 from tests.cassettes.example import FOLDER
-from tests.support import fashn_mock_process
+from tests.support import Spawned, fashn_mock_process
 
 
-def test_record_survives_being_killed_mid_session(tmp_path: Path) -> None:
-    upstream = Emulator(time_scale=0.02, api_keys=(KEY,))  # real time: tryon takes ~0.1 s
-    with BackgroundServer(upstream.app) as server, \
-            fashn_mock_process("record", "--upstream", server.url, "--cassettes", str(tmp_path),
-                    "--name", "live", "--mode", "all") as (url, process), \
+def test_record_survives_being_killed_mid_session(tmp_path: Path,
+                                                  upstream: Upstream) -> None:
+    with fashn_mock_process("record", "--upstream", upstream.url, "--cassettes", str(tmp_path),
+                            "--name", "live", "--mode", "all") as (url, process), \
             httpx.Client(base_url=url, headers=AUTH) as client:
-        done = drive(client, TRYON, lambda s: time.sleep(s), step=0.01)
+        done = drive(client, TRYON, upstream.emulator.advance, step=5)  # the manual clock
         assert done.statuses[-1] == "completed"
         second = client.post("/v1/run", json=TRYON).json()["id"]
-        client.get(f"/v1/status/{second}")
+        client.get(f"/v1/status/{second}")  # the clock stands still: not finished
         process.send_signal(signal.SIGKILL)  # no clean shutdown at all
         process.wait()
     cassette = Cassette.load(tmp_path / "live.yaml")  # still a complete cassette
@@ -58,11 +59,89 @@ def test_serve_replays_the_example_cassette_by_polls() -> None:
 
 
 def test_serve_flags() -> None:
-    args = build_parser().parse_args(["serve", "--replay", str(FOLDER), "--replay-by",
-                                      "polls", "--match", "model_name,inputs.model_image",
-                                      "--match-ignore", "inputs.seed"])
-    source = replay_source_from(args)
+    params = serve_params(["--replay", str(FOLDER), "--replay-by", "polls",
+                           "--match", "model_name,inputs.model_image",
+                           "--match-ignore", "inputs.seed"])
+    source = replay_source_from(params)
     assert source is not None and source.by_polls and not source.strict
     assert source.matcher.fields == ("model_name", "inputs.model_image")
     assert source.matcher.ignore == ("inputs.seed",)
-    assert replay_source_from(build_parser().parse_args(["serve"])) is None
+    assert replay_source_from(serve_params([])) is None
+
+
+def test_record_says_what_it_recorded_when_it_stops(tmp_path: Path,
+                                                    upstream: Upstream) -> None:
+    with Spawned("record", "--upstream", upstream.url, "--cassettes", str(tmp_path),
+                 "--name", "told", "--mode", "all", "--port", "0") as recorder:
+        url = recorder.wait_for("FASHN_BASE_URL=").split("FASHN_BASE_URL=")[1].split()[0]
+        with httpx.Client(base_url=url, headers=AUTH) as client:
+            done = drive(client, TRYON, upstream.emulator.advance, step=5)
+            assert done.statuses[-1] == "completed"
+            assert client.post("/v1/run", json=TRYON).status_code == 200  # never polled
+            client.get("/v1/credits")
+        recorder.process.send_signal(signal.SIGTERM)
+        recorder.finish()
+    [told] = [line for line in recorder.lines if "recorded " in line]
+    cassette = Cassette.load(tmp_path / "told.yaml")
+    assert f"recorded {len(cassette.interactions)} exchange(s) into " \
+           f"{tmp_path / 'told.yaml'}: 2 prediction(s) (1 finished, 1 output file(s)), " \
+           "0 refused run(s), 1 other exchange(s)" in told
+
+
+def test_record_with_nothing_recorded_says_so(tmp_path: Path) -> None:
+    with Spawned("record", "--upstream", "http://127.0.0.1:9", "--cassettes", str(tmp_path),
+                 "--port", "0") as recorder:
+        recorder.wait_for("FASHN_BASE_URL=")
+        recorder.process.send_signal(signal.SIGINT)
+        assert recorder.finish() == 0
+    assert any(f"recorded nothing; {tmp_path / 'session.yaml'} is unchanged" in line
+               for line in recorder.lines)
+    assert not (tmp_path / "session.yaml").exists()
+
+
+def test_record_options_from_the_environment(monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path) -> None:
+    for variable, value in [("FASHN_MOCK_UPSTREAM", "http://127.0.0.1:1"),
+                            ("FASHN_MOCK_CASSETTES", str(tmp_path)),
+                            ("FASHN_MOCK_RECORD_NAME", "n"), ("FASHN_MOCK_RECORD_MODE", "all"),
+                            ("FASHN_MOCK_RECORD_HOST", "127.0.0.2"),
+                            ("FASHN_MOCK_RECORD_PORT", "0"),
+                            ("FASHN_MOCK_REDACT", "a,b\nc d"),
+                            ("FASHN_MOCK_MATCH", "model_name"),
+                            ("FASHN_MOCK_MATCH_IGNORE", "inputs.seed"),
+                            ("FASHN_MOCK_LOG_LEVEL", "error"),
+                            ("FASHN_MOCK_LOG_FORMAT", "json")]:
+        monkeypatch.setenv(variable, value)
+    with record.make_context("record", []) as ctx:
+        assert ctx.params == {
+            "upstream": "http://127.0.0.1:1", "cassettes": tmp_path, "name": "n",
+            "mode": "all", "host": "127.0.0.2", "port": 0, "redact": ("a,b", "c d"),
+            "match": "model_name", "match_ignore": ("inputs.seed",), "log_level": "error",
+            "log_format": "json"}
+    text = " ".join(CliRunner().invoke(record, ["--help"]).output.split())
+    for param in record.params:
+        assert f"env var: {param.envvar}" in text, param.name
+
+
+@pytest.mark.parametrize(("args", "error"), [
+    (["--mode", "sometimes"], "Invalid value for '--mode'"),
+    (["--port", "99999"], "Invalid value for '--port'"),
+    (["--upstream", "api.fashn.ai"], "Invalid value for '--upstream'"),
+    (["--match", "nope"], "Invalid value for '--match'"),
+    (["--name", "../elsewhere"], "Invalid value for '--name'"),
+    (["--mode", "none"], "no such cassette"),
+])
+def test_record_refuses_bad_options_in_one_line(tmp_path: Path, args: list[str],
+                                                error: str) -> None:
+    result = CliRunner().invoke(cli, ["record", "--cassettes", str(tmp_path), *args])
+    assert result.exit_code == 2 and error in result.output, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert CliRunner().invoke(cli, ["record"]).exit_code == 2  # --cassettes is required
+
+
+def test_verify_cassettes_json_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FASHN_MOCK_VERIFY_JSON", "1")
+    result = CliRunner().invoke(cli, ["contract", "verify-cassettes", str(FOLDER)])
+    assert result.output.lstrip().startswith("{"), result.output
+    missing: Any = CliRunner().invoke(cli, ["contract", "verify-cassettes", "/no/such/dir"])
+    assert missing.exit_code == 2 and "does not exist" in missing.output

@@ -5,8 +5,10 @@ import base64
 import pytest
 
 from fashn_mock import catalog
-from fashn_mock.engine.inputs import decode_data_uri, load_images
-from tests.support import URL, data_uri
+from fashn_mock.engine.inputs import data_uri_size, load_images
+from fashn_mock.media import decode
+from tests.media.test_decode import png_claiming
+from tests.support import AUTH, URL, data_uri
 
 TRYON = catalog.BY_NAME["tryon-v1.6"]
 
@@ -37,8 +39,34 @@ def test_saved_models_only_for_try_on_model_images() -> None:
 
 def test_truncated_image_does_not_decode() -> None:
     uri = data_uri((50, 50))
-    assert decode_data_uri(uri) is not None
-    assert decode_data_uri(uri[: len(uri) // 2]) is None
+    assert data_uri_size(uri) == (50, 50)
+    with pytest.raises(decode.ImageRefused, match="Invalid base64 image data"):
+        data_uri_size(uri[: len(uri) // 2])
+
+
+def test_images_above_the_pixel_cap_fail_to_load() -> None:
+    uri = "data:image/png;base64," + base64.b64encode(png_claiming(13_000, 13_000)).decode()
+    loaded = load_images(TRYON, {"model_image": URL, "garment_image": uri})
+    # Pillow may refuse the header itself (where warnings are errors): no dimensions then
+    assert loaded.error is not None
+    assert loaded.error.startswith("Error loading garment image: The image has 169.0 MP")
+    assert loaded.error.endswith(
+        "; fashn-mock accepts at most 36 MP (6000x6000, the docs' largest advised input)")
+
+
+def test_a_too_large_image_fails_the_prediction_end_to_end() -> None:
+    from fashn_mock import Emulator
+
+    uri = "data:image/png;base64," + base64.b64encode(png_claiming(8000, 8000)).decode()
+    with Emulator(time_scale=0).httpx_client(headers=AUTH) as client:
+        body = {"model_name": "background-remove", "inputs": {"image": uri}}
+        prediction_id = client.post("/v1/run", json=body).json()["id"]
+        status = client.get(f"/v1/status/{prediction_id}").json()
+    assert status["status"] == "failed"
+    assert status["error"]["name"] == "ImageLoadError"
+    assert status["error"]["message"] == (
+        "Error loading image: The image has 64.0 MP (8000x8000); fashn-mock accepts at "
+        "most 36 MP (6000x6000, the docs' largest advised input)")
 
 
 def test_exif_rotation_swaps_the_measured_size() -> None:

@@ -121,6 +121,12 @@ def test_behaviour_report_flags_impolite_clients(emulator: Emulator,
     assert client.get("/_mock/behaviour", params={"min_poll_interval": "x"}).status_code == 400
 
 
+def test_credits_show_usd_spent(client: httpx.Client) -> None:
+    assert client.get("/_mock/keys/test-key/credits").json()["spent_usd"] == 0.0
+    assert client.put("/_mock/keys/test-key/credits", json={"total": 3}).json()["spent_usd"] \
+        == 0.0
+
+
 def test_run_until_done_route(emulator: Emulator, client: httpx.Client) -> None:
     run = client.post("/v1/run", json=tryon()).json()
     finish = emulator.engine.predictions[run["id"]].finished_at

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import contextlib
 import io
 import json
+import socket
+import threading
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 
@@ -16,7 +22,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response, S
 from starlette.routing import Route
 
 from fashn_mock import Emulator, catalog
-from fashn_mock.cli import build_parser, config_from
+from fashn_mock.cli import config_from, serve_params
 from fashn_mock.engine.inputs import load_images
 from fashn_mock.media import Fetcher, FetchError, MediaStore, RenderJob
 from fashn_mock.media.fetch import fetcher_for, is_loopback
@@ -163,12 +169,12 @@ def test_fetched_inputs_are_composed_into_outputs(server: BackgroundServer,
 
 def test_cli_flags(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FASHN_MOCK_FETCH_ALLOW_HOSTS", "env.test")
-    args = build_parser().parse_args(["serve", "--fetch-inputs", "--fetch-allow-host", "a.test",
-                                      "--fetch-allow-host", "b.test"])
-    config = config_from(args)
+    config = config_from(serve_params(["--fetch-inputs", "--fetch-allow-host", "a.test",
+                                       "--fetch-allow-host", "b.test"]))
     assert config.fetch_inputs is True
-    assert config.fetch_allow_hosts == ("env.test", "a.test", "b.test")
-    assert config_from(build_parser().parse_args(["serve"])).fetch_inputs is False
+    assert config.fetch_allow_hosts == ("a.test", "b.test")  # flags override the variable
+    assert config_from(serve_params([])).fetch_allow_hosts == ("env.test",)
+    assert config_from(serve_params([])).fetch_inputs is False
 
 
 def test_config_turns_fetching_on() -> None:
@@ -190,3 +196,122 @@ def test_a_text_url_fails_the_prediction_end_to_end(server: BackgroundServer) ->
         "name": "ImageLoadError",
         "message": "Error loading model image: The URL's Content-Type is not an image. "
                    "Content-Type: text/plain;charset=UTF-8"}
+
+
+class TricklingServer:
+    """A loopback HTTP server that sends one byte every ``interval`` seconds, for
+    ``seconds`` at most: each read finishes quickly, the response never does."""
+
+    def __init__(self, *, headers_first: bool, interval: float = 0.05,
+                 seconds: float = 10.0) -> None:
+        self.headers_first = headers_first
+        self.interval = interval
+        self.seconds = seconds
+        self._stop = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}/slow.png"
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> TricklingServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._listener.close()
+        self._thread.join(timeout=5)
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            connection, _ = self._listener.accept()
+            with connection:
+                connection.recv(65536)
+                head = (b"HTTP/1.1 200 OK\r\ncontent-type: image/png\r\n"
+                        b"content-length: 100000\r\n\r\n")
+                if self.headers_first:
+                    connection.sendall(head)
+                    head = b"\0" * 100000
+                for byte in head[: int(self.seconds / self.interval)]:
+                    if self._stop.wait(self.interval):
+                        return
+                    connection.sendall(bytes([byte]))
+
+
+@pytest.mark.parametrize("headers_first", [True, False], ids=["slow-body", "slow-headers"])
+def test_a_trickling_server_is_cut_off_at_the_deadline(headers_first: bool) -> None:
+    """httpx's timeouts bound each read; the fetcher bounds the whole fetch. (Wall
+    time is the point here: the deadline is short so the test is quick.)"""
+    fetcher = Fetcher(timeout=0.5)
+    with TricklingServer(headers_first=headers_first) as server:
+        started = time.monotonic()
+        with pytest.raises(FetchError, match=r"Timed out downloading the URL \(took more "
+                                             r"than 0\.5 s\)"):
+            fetcher.fetch(server.url)
+        elapsed = time.monotonic() - started
+    fetcher.close()
+    assert elapsed < 3.0  # the server would trickle for 10 s
+
+
+def test_concurrent_fetches_are_bounded() -> None:
+    active, peak = 0, 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal active, peak
+        active += 1  # handlers all run on the fetcher's one event loop
+        peak = max(peak, active)
+        await asyncio.sleep(0.02)  # widen the window in which fetches could overlap
+        active -= 1
+        return httpx.Response(200, content=SHIRT, headers={"content-type": "image/png"})
+
+    fetcher = Fetcher(max_parallel=2, transport=httpx.MockTransport(handler))
+    urls = [f"http://127.0.0.1:9/{i}.png" for i in range(8)]
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(fetcher.fetch, urls)) == [SHIRT] * 8
+    fetcher.close()
+    assert peak == 2
+
+
+def test_waiting_for_a_slot_counts_against_the_deadline() -> None:
+    release = threading.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        while not release.is_set():
+            await asyncio.sleep(0.01)
+        return httpx.Response(200, content=SHIRT, headers={"content-type": "image/png"})
+
+    fetcher = Fetcher(max_parallel=1, timeout=0.3, transport=httpx.MockTransport(handler))
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        first = pool.submit(fetcher.fetch, "http://127.0.0.1:9/a.png")
+        with pytest.raises(FetchError, match="Timed out"):
+            fetcher.fetch("http://127.0.0.1:9/b.png")  # the only slot stays taken
+        release.set()
+        with pytest.raises(FetchError, match="Timed out"):
+            first.result()  # it held the slot past its own deadline too
+    fetcher.close()
+
+
+def test_a_closed_fetcher_refuses_to_fetch(server: BackgroundServer) -> None:
+    fetcher = Fetcher()
+    assert fetcher.fetch(f"{server.url}/shirt.png") == SHIRT
+    fetcher.close()
+    assert fetcher.fetch(f"{server.url}/shirt.png") == SHIRT  # cached
+    with pytest.raises(RuntimeError, match="closed"):
+        fetcher.fetch(f"{server.url}/redirect")
+
+
+def test_refused_hosts_do_not_wait_for_a_slot() -> None:
+    release = threading.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        while not release.is_set():
+            await asyncio.sleep(0.01)
+        return httpx.Response(200, content=SHIRT, headers={"content-type": "image/png"})
+
+    fetcher = Fetcher(max_parallel=1, transport=httpx.MockTransport(handler))
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        busy = pool.submit(fetcher.fetch, "http://127.0.0.1:9/a.png")
+        with pytest.raises(FetchError, match="not allowed"):
+            fetcher.fetch("https://example.com/a.png")  # while the only slot is taken
+        release.set()
+        assert busy.result() == SHIRT
+    fetcher.close()

@@ -43,3 +43,17 @@ def test_the_loader_resolves_data_uris_only_without_a_fetcher() -> None:
     assert loader("data:image/png;base64,!!!") is None
     assert loader("data:image/png;base64," + base64.b64encode(b"junk").decode()) is None
     assert loader("https://example.com/a.png") is None
+
+
+def test_large_inputs_shrink_right_after_decoding() -> None:
+    decoded = open_image(images.encode(images.person((1600, 2400))), target=(300, 450))
+    assert decoded is not None and decoded.size == (800, 1200)  # still 2x what is drawn
+    palette = open_image(images.encode(images.shirt((1200, 1200)).convert("P")), (100, 100))
+    assert palette is not None and (palette.mode, palette.size) == ("RGB", (200, 200))
+
+
+def test_inputs_above_the_pixel_cap_are_not_decoded() -> None:
+    from tests.media.test_decode import png_claiming
+
+    assert open_image(png_claiming(8000, 8000)) is None
+    assert open_image(png_claiming(8000, 8000), target=(100, 100)) is None

@@ -240,3 +240,20 @@ def test_the_reports_show_violations_and_behaviour_findings() -> None:
         page = client.get("/_mock/ui/part/journal").text
     assert "body inputs.num_samples</span>:" in page
     assert "<td>fast-polling</td>" in page
+
+
+def test_other_dialects_show_their_dialect_and_money(emulator: Emulator) -> None:
+    headers = {"Ocp-Apim-Subscription-Key": "pixazo-key"}
+    base = "/fashn-virtual-try-on-917/v1"
+    with emulator.httpx_client(headers=headers) as client:
+        client.post(f"{base}/fashn-virtual-try-on-request", json={
+            "model_image": "https://example.com/m.jpg",
+            "garment_image": "https://example.com/g.jpg"})
+        emulator.run_until_done()
+        listed = client.get("/_mock/ui", params={"dialect": "pixazo"}).text
+        assert listed.count("<tr id=") == 1 and "<td>pixazo</td>" in listed
+        assert " · $" in listed
+        assert client.get("/_mock/ui", params={"dialect": "native"}).text.count("<tr id=") == 0
+        assert "Money spent" in client.get("/_mock/ui/books").text
+        journal = client.get("/_mock/ui/part/journal", params={"dialect": "pixazo"}).text
+        assert f"POST {base}/fashn-virtual-try-on-request" in journal

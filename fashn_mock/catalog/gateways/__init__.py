@@ -1,0 +1,1 @@
+"""Gateways that resell FASHN: their model lists, parameter dialects and prices, as data."""
