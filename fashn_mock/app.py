@@ -10,12 +10,13 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from fashn_mock.engine import Engine
 from fashn_mock.faces import cdn, concurred, control, health, native, pixazo
 from fashn_mock.faces.journaling import NATIVE, JournalMiddleware
 from fashn_mock.faces.pixazo import errors as pixazo_errors
+from fashn_mock.faces.ui import dashboard
 
 HTTP_NAMES = {404: "NotFound", 405: "BadRequest"}
 ErrorHandler = Callable[[Request, Exception], Response]
@@ -47,11 +48,12 @@ def server_error_response(request: Request, exc: Exception) -> Response:
 
 def create_app(engine: Engine) -> Starlette:
     concurred_face = concurred.Face(engine)
-    routes = [*native.routes(engine), *concurred_face.routes(), *pixazo.routes(engine),
-              *cdn.routes(engine), *health.routes(),
-              Route("/openapi.yaml", openapi_yaml, methods=["GET"])]
+    routes: list[BaseRoute] = [
+        *native.routes(engine), *concurred_face.routes(), *pixazo.routes(engine),
+        *cdn.routes(engine), *health.routes(),
+        Route("/openapi.yaml", openapi_yaml, methods=["GET"])]
     if engine.config.control:
-        routes += control.routes(engine)
+        routes += [*control.routes(engine), *dashboard.routes(engine)]
     # each gateway answers unknown routes and unexpected bugs in its own shape
     unrouted_by_prefix: dict[str, ErrorHandler] = {
         concurred.PREFIX: concurred_face.http_error,

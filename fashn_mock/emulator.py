@@ -114,9 +114,7 @@ class Emulator:
     def run_until_done(self, key: str | None = None) -> float:
         """Advance the clock to the moment every unfinished prediction (of ``key``)
         has finished; returns the new time. Poll-driven playback is not waited for."""
-        last = self.engine.last_finish(key)
-        now = self.clock.now()
-        return self.clock.advance(last - now) if last is not None and last > now else now
+        return self.engine.run_until_done(key)
 
     # --- steering ----------------------------------------------------------------
     def reset(self, key: str | None = None) -> None:

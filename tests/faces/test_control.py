@@ -125,3 +125,11 @@ def test_credits_show_usd_spent(client: httpx.Client) -> None:
     assert client.get("/_mock/keys/test-key/credits").json()["spent_usd"] == 0.0
     assert client.put("/_mock/keys/test-key/credits", json={"total": 3}).json()["spent_usd"] \
         == 0.0
+
+
+def test_run_until_done_route(emulator: Emulator, client: httpx.Client) -> None:
+    run = client.post("/v1/run", json=tryon()).json()
+    finish = emulator.engine.predictions[run["id"]].finished_at
+    assert client.post("/_mock/clock/run-until-done").json()["now"] == finish
+    assert client.get(f"/v1/status/{run['id']}", headers=AUTH).json()["status"] == "completed"
+    assert client.post("/_mock/clock/run-until-done", json={"key": 5}).status_code == 400
