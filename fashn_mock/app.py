@@ -1,20 +1,25 @@
-"""Compose the faces into one ASGI application."""
+"""Compose the faces into one ASGI application: the three API dialects, the CDN, the
+control plane, health and the contract, behind the journal."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from fashn_mock.engine import Engine
-from fashn_mock.faces import cdn, control, health, native, pixazo
+from fashn_mock.faces import cdn, concurred, control, health, native, pixazo
 from fashn_mock.faces.journaling import NATIVE, JournalMiddleware
 from fashn_mock.faces.pixazo import errors as pixazo_errors
+from fashn_mock.faces.ui import dashboard
 
 HTTP_NAMES = {404: "NotFound", 405: "BadRequest"}
+ErrorHandler = Callable[[Request, Exception], Response]
 
 
 async def openapi_yaml(request: Request) -> Response:
@@ -25,11 +30,8 @@ async def openapi_yaml(request: Request) -> Response:
 
 
 def http_error_response(request: Request, exc: Exception) -> Response:
-    """Starlette's own 404/405 as FASHN-shaped JSON instead of plain text (Pixazo's
-    shape under its prefix)."""
+    """Starlette's own 404/405 as FASHN-shaped JSON instead of plain text."""
     assert isinstance(exc, HTTPException)
-    if pixazo.owns(request.url.path):
-        return pixazo_errors.unrouted(request)
     name = HTTP_NAMES.get(exc.status_code, "BadRequest")
     message = ("Not found: no such route " + request.url.path
                if exc.status_code == 404 else f"{exc.detail}: {request.method} "
@@ -40,24 +42,39 @@ def http_error_response(request: Request, exc: Exception) -> Response:
 
 def server_error_response(request: Request, exc: Exception) -> Response:
     """The last resort: an unexpected bug still answers the documented 500 body."""
-    if pixazo.owns(request.url.path):
-        return pixazo_errors.crashed(request)
     return JSONResponse({"error": "InternalServerError", "message": "Server error"},
                         status_code=500)
 
 
 def create_app(engine: Engine) -> Starlette:
-    routes = [*native.routes(engine), *pixazo.routes(engine), *cdn.routes(engine),
-              *health.routes(),
-              Route("/openapi.yaml", openapi_yaml, methods=["GET"])]
+    concurred_face = concurred.Face(engine)
+    routes: list[BaseRoute] = [
+        *native.routes(engine), *concurred_face.routes(), *pixazo.routes(engine),
+        *cdn.routes(engine), *health.routes(),
+        Route("/openapi.yaml", openapi_yaml, methods=["GET"])]
     if engine.config.control:
-        routes += control.routes(engine)
+        routes += [*control.routes(engine), *dashboard.routes(engine)]
+    # each gateway answers unknown routes and unexpected bugs in its own shape
+    unrouted_by_prefix: dict[str, ErrorHandler] = {
+        concurred.PREFIX: concurred_face.http_error,
+        pixazo.PREFIX: lambda request, exc: pixazo_errors.unrouted(request)}
+    crashed_by_prefix: dict[str, ErrorHandler] = {
+        pixazo.PREFIX: lambda request, exc: pixazo_errors.crashed(request)}
+
+    def by_prefix(table: dict[str, ErrorHandler], default: ErrorHandler) -> ErrorHandler:
+        def answer(request: Request, exc: Exception) -> Response:
+            path = request.url.path + "/"
+            found = next((h for prefix, h in table.items() if path.startswith(prefix)),
+                         default)
+            return found(request, exc)
+        return answer
+
+    unrouted = by_prefix(unrouted_by_prefix, http_error_response)
+    crashed = by_prefix(crashed_by_prefix, server_error_response)
+
     return Starlette(
         routes=routes,
         middleware=[Middleware(JournalMiddleware, engine=engine,
-                               routes=(NATIVE, pixazo.JOURNAL))],
-        exception_handlers={
-            HTTPException: http_error_response,
-            Exception: server_error_response,
-        },
+                               routes=(NATIVE, concurred.JOURNAL, pixazo.JOURNAL))],
+        exception_handlers={HTTPException: unrouted, Exception: crashed},
     )

@@ -133,10 +133,7 @@ class Emulator:
     def run_until_done(self, key: str | None = None) -> float:
         """Advance the clock to the moment every unfinished prediction (of ``key``)
         has finished; returns the new time. Poll-driven playback is not waited for."""
-        last = self.engine.last_finish(key)
-        now = self.clock.now()
-        if last is not None and last > now:
-            now = self.clock.advance(last - now)
+        now = self.engine.run_until_done(key)
         self._settle_webhooks()
         return now
 

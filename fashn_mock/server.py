@@ -9,13 +9,17 @@ from types import TracebackType
 import uvicorn
 from starlette.types import ASGIApp
 
+SHUTDOWN_TIMEOUT = 2
+"""Seconds open responses (a dashboard's live stream) get to finish when it stops."""
+
 
 class BackgroundServer:
     """``with BackgroundServer(app) as server: server.url``; port 0 picks a free one."""
 
     def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
         config = uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                lifespan="off", access_log=False)
+                                lifespan="off", access_log=False,
+                                timeout_graceful_shutdown=SHUTDOWN_TIMEOUT)
         self.app = app
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True,

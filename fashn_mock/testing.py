@@ -37,11 +37,15 @@ class SwitchableApp:
         await self.target(scope, receive, send)
 
 
+RUN_PATHS = ("/v1/run", "/api/v1/fashion/run", "/api/v1/fashion/subscribe")
+"""Where each dialect submits a ``{model_name, inputs}`` body."""
+
+
 class RequestLog(list[JournalEntry]):
     """The journal entries of one test, with assertion helpers."""
 
     def runs(self, model_name: str | None = None) -> list[JournalEntry]:
-        return [e for e in self if e.method == "POST" and e.path == "/v1/run"
+        return [e for e in self if e.method == "POST" and e.path in RUN_PATHS
                 and (model_name is None
                      or (isinstance(e.body, dict) and e.body.get("model_name") == model_name))]
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import heapq
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from fashn_mock.catalog.gateways.concurred import RATES as CONCURRED_RATES
 from fashn_mock.clock import Clock
 from fashn_mock.config import Config
 from fashn_mock.engine import faults, retention
@@ -43,6 +45,7 @@ from fashn_mock.media import MediaStore
 from fashn_mock.media.fetch import fetcher_for
 from fashn_mock.validation import RunRequest
 
+T = TypeVar("T")
 SWEEP_EVERY = 60.0
 """Emulator seconds between sweeps of idle keys and empty rate windows."""
 SWEEP_AFTER_NEW_KEYS = 10_000
@@ -91,7 +94,8 @@ class Engine:
                 self._sequence = 0
                 self._next_sweep = self.clock.now() + SWEEP_EVERY
                 self.predictions = {}
-                self.rates = RateWindows(self.config.rates if self.config.limits else {})
+                self.rates = RateWindows({**CONCURRED_RATES, **self.config.rates}
+                                         if self.config.limits else {})
                 self.faults = FaultPlan(self.submission.seed, self.config.failure_rate,
                                         self.config.jitter)
                 self.scheduler.clear()
@@ -309,6 +313,19 @@ class Engine:
             pending = [p.finished_at for p in self.predictions.values()
                        if (key is None or p.key == key) and now < p.finished_at < PARKED]
         return max(pending) if pending else None
+
+    def run_until_done(self, key: str | None = None) -> float:
+        """Advance the clock to the moment every unfinished prediction (of ``key``)
+        has finished; returns the new time. Poll-driven playback is not waited for."""
+        last = self.last_finish(key)
+        now = self.clock.now()
+        return self.clock.advance(last - now) if last is not None and last > now else now
+
+    def inspect(self, read: Callable[[Engine, float], T]) -> T:
+        """Run a read-only inspection (``engine.inspection``) under the lock, at one
+        instant of the clock."""
+        with self._lock:
+            return read(self, self.clock.now())
 
     def unfinished(self, key: str) -> int:
         with self._lock:

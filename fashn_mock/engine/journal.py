@@ -183,6 +183,11 @@ class Journal:
                  and (dialect is None or e.dialect == dialect)]
         return found[-limit:] if limit else found
 
+    @property
+    def seq(self) -> int:
+        """The sequence number of the last exchange recorded (0: none yet)."""
+        return self._seq
+
     def forget(self, key: str | None = None) -> None:
         with self._lock:
             self._snapshot()  # every item is a built entry from here on

@@ -57,6 +57,25 @@ class RateWindows:
             del self._buckets[bucket_key]
         return len(empty)
 
+    def usage(self, key: str, now: float) -> list[tuple[str, int, float | None]]:
+        """Read-only: (route, requests in the window, when the oldest leaves it) of each
+        of ``key``'s windows, without counting or dropping anything."""
+        found = []
+        for (owner, route), bucket in self._buckets.items():
+            rule = self.rules.get(route)
+            if owner != key or rule is None:
+                continue
+            start = int(now * 1000) - int(rule.window * 1000)
+            first = bisect_left(bucket.items, start, key=lambda i: i.timestamp)
+            in_window = bucket.items[first:]
+            reset_at = in_window[0].timestamp / 1000 + rule.window if in_window else None
+            found.append((route, len(in_window), reset_at))
+        return found
+
+    def keys(self) -> set[str]:
+        """Keys with a non-empty window (read-only)."""
+        return {key for key, _ in self._buckets}
+
     def __len__(self) -> int:
         return len(self._buckets)
 

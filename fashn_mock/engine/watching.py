@@ -10,11 +10,12 @@ dropped when the last watcher leaves.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import TYPE_CHECKING
 
 from fashn_mock.engine.prediction import Prediction
-from fashn_mock.engine.scheduler import Entry
+from fashn_mock.engine.scheduler import Entry, SchedulerFull
 
 if TYPE_CHECKING:
     from fashn_mock.engine.core import Engine
@@ -57,9 +58,12 @@ class Watches:
             self._everything += 1 if on else -1
 
     def filed(self, prediction: Prediction) -> None:
-        """A new prediction: file its transitions if anybody watches everything."""
+        """A new prediction: file its transitions if anybody watches everything. A full
+        scheduler skips them rather than refuse the prediction: watchers of everything
+        (the dashboard) also re-read on their own."""
         if self._everything:
-            self._file(prediction)
+            with contextlib.suppress(SchedulerFull):
+                self._file(prediction)
 
     def moved(self, prediction: Prediction) -> None:
         """Its phase instants changed (interrupted, playback): file them again."""

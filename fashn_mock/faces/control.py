@@ -22,6 +22,7 @@ from fashn_mock.engine.webhook_script import Rule as ScriptRule
 from fashn_mock.engine.webhook_script import build as build_script
 from fashn_mock.faces.common import read_body
 from fashn_mock.faces.native.errors import wire_form
+from fashn_mock.faces.ui.session import cookie_allows
 from fashn_mock.validation import parse_json
 
 PREFIX = "/_mock"
@@ -45,14 +46,19 @@ def token_matches(given: str | None, expected: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
+def authorized(request: Request, token: str) -> bool:
+    """The token header, or the dashboard's session cookie (``faces.ui.session``)."""
+    return token_matches(request.headers.get(TOKEN_HEADER), token) \
+        or cookie_allows(request, token)
+
+
 def routes(engine: Engine) -> list[Route]:
     config = engine.config
 
     def guarded(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             try:
-                if config.control_token and not token_matches(
-                        request.headers.get(TOKEN_HEADER), config.control_token):
+                if config.control_token and not authorized(request, config.control_token):
                     raise Unauthenticated(
                         "unknown", f"Control API: missing or wrong {TOKEN_HEADER} header")
                 result = await handler(request)
@@ -87,6 +93,13 @@ def routes(engine: Engine) -> list[Route]:
             raise InvalidRequest(f"seconds: expected a number within 0..{MAX_ADVANCE:.0f}",
                                  field="seconds")
         engine.clock.advance(float(seconds))
+        return await clock(request)
+
+    async def run_until_done(request: Request) -> Any:
+        key = (await body(request)).get("key")
+        if key is not None and not isinstance(key, str):
+            raise InvalidRequest("key: expected a string", field="key")
+        engine.run_until_done(key or None)
         return await clock(request)
 
     async def freeze(request: Request) -> Any:
@@ -253,6 +266,7 @@ def routes(engine: Engine) -> list[Route]:
         ("/reset", reset, ["POST"]),
         ("/clock", clock, ["GET"]),
         ("/clock/advance", advance, ["POST"]),
+        ("/clock/run-until-done", run_until_done, ["POST"]),
         ("/clock/freeze", freeze, ["POST"]),
         ("/clock/unfreeze", unfreeze, ["POST"]),
         ("/keys/{key}/credits", credits, ["GET", "PUT"]),

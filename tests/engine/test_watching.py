@@ -65,3 +65,14 @@ def test_watching_everything_files_every_new_prediction(emulator: Emulator) -> N
     engine.submit("k", parse_run_body(tryon()))
     emulator.advance(60)
     assert statuses(subscription) == []
+
+
+def test_watching_everything_never_refuses_a_prediction_when_the_scheduler_is_full() -> None:
+    emulator = Emulator(manual_clock=True, limits=False)
+    engine = emulator.engine
+    engine.scheduler.capacity = 10
+    engine.watches.watch_all(True)  # a dashboard is open
+    made = [engine.submit("k", parse_run_body(tryon())) for _ in range(10)]
+    assert len({p.id for p in made}) == 10
+    emulator.run_until_done()
+    assert all(engine.status("k", p.id).status == "completed" for p in made)

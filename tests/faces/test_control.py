@@ -129,6 +129,14 @@ def test_credits_show_usd_spent(client: httpx.Client) -> None:
         == 0.0
 
 
+def test_run_until_done_route(emulator: Emulator, client: httpx.Client) -> None:
+    run = client.post("/v1/run", json=tryon()).json()
+    finish = emulator.engine.predictions[run["id"]].finished_at
+    assert client.post("/_mock/clock/run-until-done").json()["now"] == finish
+    assert client.get(f"/v1/status/{run['id']}", headers=AUTH).json()["status"] == "completed"
+    assert client.post("/_mock/clock/run-until-done", json={"key": 5}).status_code == 400
+
+
 def test_webhook_routes(emulator: Emulator, client: httpx.Client) -> None:
     url = emulator.webhook_url("hooks")
     failing = client.post("/_mock/inbox/hooks/fail", json={"times": 1, "status": 502})
