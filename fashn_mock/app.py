@@ -12,6 +12,7 @@ from starlette.routing import Route
 from fashn_mock.engine import Engine
 from fashn_mock.faces import cdn, control, native
 from fashn_mock.faces.journaling import JournalMiddleware
+from fashn_mock.faces.network import NetworkMiddleware
 
 HTTP_NAMES = {404: "NotFound", 405: "BadRequest"}
 
@@ -47,7 +48,9 @@ def create_app(engine: Engine) -> Starlette:
         routes += control.routes(engine)
     return Starlette(
         routes=routes,
-        middleware=[Middleware(JournalMiddleware, engine=engine)],
+        # network faults outside the journal: it records what the app answered
+        middleware=[Middleware(NetworkMiddleware, engine=engine),
+                    Middleware(JournalMiddleware, engine=engine)],
         exception_handlers={
             HTTPException: http_error_response,
             Exception: server_error_response,

@@ -31,6 +31,9 @@ class Config:
     """Chaos: the share of predictions that fail with a random runtime error."""
     jitter: float = 0.0
     """Chaos: durations vary by up to this fraction (0.2 = +-20%)."""
+    network_chaos: dict[str, float] = field(default_factory=dict)
+    """Chaos: network fault -> the share of API and CDN requests that suffer it, e.g.
+    ``{"reset": 0.05, "delay=0.2..1": 0.1}`` (``engine.network``; seeded with ``seed``)."""
     control: bool = True
     """Serve the /_mock control API."""
     control_token: str | None = None
@@ -57,5 +60,8 @@ class Config:
             raise ValueError("failure_rate must be within 0..1")
         if not 0 <= self.jitter < 1:
             raise ValueError("jitter must be within 0..1 (exclusive)")
+        from fashn_mock.engine.network import parse_profile
+
+        self.network_chaos = parse_profile(self.network_chaos)
         if self.concurrency < 1 or self.journal_size < 1:
             raise ValueError("concurrency and journal_size must be >= 1")

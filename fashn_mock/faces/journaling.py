@@ -29,6 +29,8 @@ RECORDED_HEADERS = ("retry-after", "x-ratelimit-limit", "x-ratelimit-remaining",
                     "x-ratelimit-reset", "x-fashn-credits-used")
 RawHeaders = list[tuple[bytes, bytes]]
 STATUS_FIELD = re.compile(rb'"status":\s*"([a-z_]+)"')
+NETWORK_FAULT = "fashn_mock.network_fault"
+"""Scope key: the network fault injected into this exchange (``faces.network``)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class Exchange:
     status: int = 0
     response_headers: RawHeaders | None = None
     response_body: bytearray | None = None
+    network_fault: dict[str, Any] | None = None
 
 
 class JournalMiddleware:
@@ -88,7 +91,8 @@ class JournalMiddleware:
             return
         exchange = Exchange(self.engine.clock.now(), scope["method"], scope["path"],
                             scope.get("query_string", b""), scope.get("headers", []),
-                            bytearray(), response_body=bytearray())
+                            bytearray(), response_body=bytearray(),
+                            network_fault=scope.get(NETWORK_FAULT))
         recorded = False
 
         def record() -> None:
@@ -141,7 +145,8 @@ def build_entry(exchange: Exchange, route: JournalRoute, strict: bool,
         response_headers={k: v for k, v in _decode(exchange.response_headers or []).items()
                           if k in RECORDED_HEADERS},
         prediction_id=parsed.prediction_id, prediction_status=parsed.prediction_status,
-        error=parsed.error, violations=violations, dialect=route.dialect)
+        error=parsed.error, violations=violations, dialect=route.dialect,
+        network_fault=exchange.network_fault)
 
 
 def parse_native(exchange: Exchange, headers: dict[str, str], answer: Any) -> Parsed:
