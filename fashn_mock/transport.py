@@ -29,8 +29,7 @@ from starlette.types import ASGIApp, Message
 from fashn_mock.faces.links import LINK_EXTENSION
 
 GRACE_SECONDS = 10.0
-"""How long an app may go on after its client left (a fault or a timeout) before
-it is cancelled."""
+"""How long an app may go on past the client's read timeout before it is cancelled."""
 RAW_CAP = 64 * 1024
 
 
@@ -45,12 +44,6 @@ class InProcessLink:
         self.raw = bytearray()
         self.gone = anyio.Event()
         """The client is gone (answer complete, connection broken or timed out)."""
-        self.moved = anyio.Event()
-
-    def poke(self) -> None:
-        """Something happened that the waiting client should look at."""
-        self.moved.set()
-        self.moved = anyio.Event()
 
     def reset(self) -> None:
         self._break("reset")
@@ -66,7 +59,6 @@ class InProcessLink:
         if self.broken is None:
             self.broken = how
             self.gone.set()
-            self.poke()
 
 
 class _Answer:
@@ -76,13 +68,18 @@ class _Answer:
         self.chunks: list[bytes] = []
         self.size = 0
         self.complete = False
-        self.failed = False
-        self.finished = False
+        self.timed_out = False
 
 
 async def exchange(app: ASGIApp, request: httpx.Request, body: bytes) -> httpx.Response:
-    """Run one request through ``app``; the response, or the httpx error a client
-    would get over a socket."""
+    """Run one request through ``app`` (in the calling task); the response, or the
+    httpx error a client would get over a socket.
+
+    The read timeout runs from the request (then from each part of the answer): an
+    app waiting on ``receive`` sees the client leave when it passes; an answer part
+    sent after it is dropped; an app stuck elsewhere is cancelled ``GRACE_SECONDS``
+    later.
+    """
     link, answer = InProcessLink(), _Answer()
     url = request.url
     scope = {
@@ -92,19 +89,39 @@ async def exchange(app: ASGIApp, request: httpx.Request, body: bytes) -> httpx.R
         "query_string": url.query, "server": (url.host, url.port),
         "client": ("127.0.0.1", 123), "root_path": "", "extensions": {LINK_EXTENSION: link},
     }
+    timeout: float | None = (request.extensions.get("timeout") or {}).get("read")
+    last = anyio.current_time()
     request_sent = False
+
+    def leave() -> None:
+        answer.timed_out = True
+        link.gone.set()
 
     async def receive() -> Message:
         nonlocal request_sent
         if not request_sent:
             request_sent = True
             return {"type": "http.request", "body": body, "more_body": False}
-        await link.gone.wait()
+        if timeout is None:
+            await link.gone.wait()
+        else:
+            with anyio.move_on_after(last + timeout - anyio.current_time()):
+                await link.gone.wait()
+            if not link.gone.is_set():
+                leave()
         return {"type": "http.disconnect"}
 
     async def send(message: Message) -> None:
+        nonlocal last
         if link.gone.is_set():
             return  # as a server does once its client left
+        now = anyio.current_time()
+        if timeout is not None and now - last > timeout:
+            leave()
+            return
+        last = now
+        if timeout is not None:
+            backstop.deadline = now + timeout + GRACE_SECONDS
         if message["type"] == "http.response.start":
             answer.status, answer.headers = message["status"], list(message.get("headers", []))
         elif message["type"] == "http.response.body":
@@ -115,43 +132,21 @@ async def exchange(app: ASGIApp, request: httpx.Request, body: bytes) -> httpx.R
             if not message.get("more_body", False):
                 answer.complete = True
                 link.gone.set()
-        link.poke()
 
-    async def run() -> None:
-        try:
+    with anyio.CancelScope() as backstop:
+        if timeout is not None:
+            backstop.deadline = last + timeout + GRACE_SECONDS
+        with contextlib.suppress(Exception):  # as over a socket: a 500 (or a cut answer)
             await app(scope, receive, send)
-        except Exception:  # as over a socket: the client sees a 500 (or a cut answer)
-            answer.failed = True
-        finally:
-            answer.finished = True
-            link.poke()
-
-    timed_out = False
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(run)
-        timeout = (request.extensions.get("timeout") or {}).get("read")
-        while not (answer.complete or link.broken or answer.finished):
-            moved = link.moved
-            with anyio.move_on_after(timeout) as waited:
-                await moved.wait()
-            if waited.cancelled_caught:
-                timed_out = True
-                break
-        if answer.complete and not link.broken:
-            while not answer.finished:  # background tasks run before the answer returns
-                await link.moved.wait()
-        else:
-            link.gone.set()
-            with anyio.move_on_after(GRACE_SECONDS):
-                while not answer.finished:
-                    await link.moved.wait()
-            tasks.cancel_scope.cancel()
-    return _outcome(request, link, answer, timed_out)
+    if backstop.cancelled_caught or (
+            not answer.complete and timeout is not None
+            and anyio.current_time() - last > timeout):
+        answer.timed_out = True
+    return _outcome(request, link, answer)
 
 
-def _outcome(request: httpx.Request, link: InProcessLink, answer: _Answer,
-             timed_out: bool) -> httpx.Response:
-    if timed_out:
+def _outcome(request: httpx.Request, link: InProcessLink, answer: _Answer) -> httpx.Response:
+    if answer.timed_out and not answer.complete:
         raise httpx.ReadTimeout("timed out", request=request)
     if link.broken == "reset":
         raise httpx.ReadError("[Errno 104] Connection reset by peer", request=request)

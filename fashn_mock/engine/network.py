@@ -215,7 +215,7 @@ class NetworkPlan:
     is scheduled.
     """
 
-    def __init__(self, seed: int, chaos: Mapping[str, float] | str = ()) -> None:
+    def __init__(self, seed: int, chaos: Mapping[str, float] | str | None = None) -> None:
         self.rules: list[NetworkRule] = []
         self.chaos: dict[str, float] = {}
         self._specs: list[tuple[FaultSpec, float]] = []

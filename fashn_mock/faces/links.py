@@ -12,6 +12,7 @@ that need one degrade (``faces.network``).
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 from typing import Any, Protocol
@@ -47,11 +48,9 @@ class SocketLink:
 
     def reset(self) -> None:
         sock = self.transport.get_extra_info("socket")
-        if sock is not None:
-            try:  # linger 0: close() sends a RST instead of a FIN
+        if sock is not None:  # linger 0: closing sends a RST instead of a FIN
+            with contextlib.suppress(OSError, AttributeError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            except (OSError, AttributeError):
-                pass
         self.transport.abort()
 
     def close(self) -> None:
