@@ -42,8 +42,17 @@ BUFFER_CAP = 1024 * 1024
 """Body bytes ``malformed`` and ``dribble`` collect before they act."""
 GONE_WAIT = 5.0
 """How long to wait for the server to notice a connection it was told to drop."""
-CDN = JournalRoute(CDN_PREFIX + "/", "cdn", lambda exchange, headers, answer: Parsed(None))
 Finish = Callable[[], Awaitable[None]]
+
+
+def parse_cdn(exchange: Exchange, headers: dict[str, str], answer: Any) -> Parsed:
+    """The CDN is public (no key); its path names the prediction."""
+    parts = exchange.path.split("/")
+    return Parsed(None, parts[2] if len(parts) > 3 and parts[2] else None)
+
+
+CDN = JournalRoute(CDN_PREFIX + "/", "cdn", parse_cdn)
+"""Not journaled, except when a network fault hits it."""
 
 
 class NetworkMiddleware:
@@ -85,7 +94,7 @@ class NetworkMiddleware:
                 return
         else:
             method, path = scope["method"], scope["path"]
-            key = self._key(route, scope) if plan.wants_key else None
+            key = self._parsed(route, scope).key if plan.wants_key else None
             model = None
             if plan.wants_model(method, path, route.dialect, key):
                 receive, model = await _read_model(receive, self.engine.config.max_body_bytes)
@@ -117,24 +126,26 @@ class NetworkMiddleware:
             if route not in self.journaled:
                 self._record(route, scope, at, info, status=status)
 
-    def _key(self, route: JournalRoute, scope: Scope) -> str | None:
-        """The key of a request, read as its dialect's journal reads it."""
+    def _parsed(self, route: JournalRoute, scope: Scope) -> Parsed:
+        """What a request alone says (its key; the id in a status path), read as its
+        dialect's journal reads it."""
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         stub = Exchange(self.engine.clock.now(), scope["method"], scope["path"],
                         scope.get("query_string", b""), scope["headers"], bytearray())
         try:
-            return route.parse(stub, headers, None).key
+            return route.parse(stub, headers, None)
         except Exception:  # a dialect's parser is not written for a request alone
-            return None
+            return Parsed(None)
 
     def _record(self, route: JournalRoute, scope: Scope, at: float,
                 info: dict[str, Any] | None, *, status: int = 0,
                 error: str | None = None) -> None:
         query = scope.get("query_string", b"")[:4096].decode("latin-1")
+        parsed = self._parsed(route, scope)
         self.engine.journal.record(JournalEntry(
             seq=0, at=at, method=scope["method"], path=scope["path"][:2048],
-            query=dict(parse_qsl(query, keep_blank_values=True)),
-            key=self._key(route, scope), body=None, status=status, error=error,
+            query=dict(parse_qsl(query, keep_blank_values=True)), key=parsed.key, body=None,
+            status=status, error=error, prediction_id=parsed.prediction_id,
             dialect=route.dialect, network_fault=info))
 
 
