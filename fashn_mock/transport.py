@@ -104,11 +104,12 @@ async def exchange(app: ASGIApp, request: httpx.Request, body: bytes) -> httpx.R
             return {"type": "http.request", "body": body, "more_body": False}
         if timeout is None:
             await link.gone.wait()
-        else:
-            with anyio.move_on_after(last + timeout - anyio.current_time()):
-                await link.gone.wait()
-            if not link.gone.is_set():
+        while not link.gone.is_set():  # the deadline moves with every part sent
+            left = last + (timeout or 0.0) - anyio.current_time()
+            if left <= 0:
                 leave()
+            with anyio.move_on_after(left):
+                await link.gone.wait()
         return {"type": "http.disconnect"}
 
     async def send(message: Message) -> None:

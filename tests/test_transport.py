@@ -92,3 +92,23 @@ def test_broken_links_map_to_httpx_errors_async_too() -> None:
         asyncio.run(call("/chunked"))
     assert asyncio.run(call("/silent")).status_code == 500  # as uvicorn answers it
     assert asyncio.run(call("/ok")).text == "ok"
+
+
+def test_the_read_timeout_runs_from_the_last_part_sent() -> None:
+    """A stream that keeps sending is not cut by a listener waiting since the start."""
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        async with anyio.create_task_group() as tasks:
+            async def listen() -> None:
+                await receive()  # the client left: stop streaming
+                tasks.cancel_scope.cancel()
+
+            tasks.start_soon(listen)
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            for _ in range(6):
+                await anyio.sleep(0.02)
+                await send({"type": "http.response.body", "body": b"x", "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    with httpx_client(app, timeout=0.06) as client:
+        assert client.get("/").text == "xxxxxx"

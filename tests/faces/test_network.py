@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fashn_mock import BackgroundServer, Emulator
 from fashn_mock.faces.network import NetworkMiddleware
@@ -265,3 +267,40 @@ def test_without_a_link_faults_degrade_to_a_broken_answer() -> None:
                      "headers": [(b"content-length", b"1")]}]
     [entry] = emulator.journal()
     assert entry.network_fault is not None and entry.network_fault["via"] == "degraded"
+
+
+hostile = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12) \
+    | st.sampled_from(["reset", "delay=0.01", "/v1/", "GET", "native", "tryon-v1.6"]) \
+    | st.lists(st.integers(), max_size=2) | st.dictionaries(st.text(max_size=8), st.floats(),
+                                                            max_size=2)
+
+
+@settings(max_examples=150)
+@given(rule=st.dictionaries(st.sampled_from(["fault", "path", "method", "dialect", "key",
+                                             "model", "times", "other"]), hostile, max_size=5),
+       profile=hostile)
+def test_any_network_steering_is_answered_without_a_5xx(rule: dict[str, Any],
+                                                        profile: Any) -> None:
+    emulator = Emulator(time_scale=0)
+    with emulator.httpx_client(headers=AUTH) as client:
+        for method, path, body in (("POST", "/_mock/network", rule),
+                                   ("PUT", "/_mock/chaos", {"network": profile})):
+            response = client.request(method, path, content=json.dumps(body).encode())
+            assert response.status_code < 500, response.text
+        client.delete("/_mock/network")
+        client.put("/_mock/chaos", json={"network": {}})
+        assert client.post("/v1/run", json=tryon()).status_code == 200
+
+
+@settings(max_examples=150)
+@given(value=st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=300))
+def test_any_header_value_is_a_fault_or_a_400(value: str) -> None:
+    emulator = Emulator(time_scale=0)
+    with emulator.httpx_client(headers=AUTH, timeout=0.2) as client:
+        try:
+            response = client.get("/v1/credits",
+                                  headers={"X-Fashn-Mock-Network": value.encode("latin-1")})
+        except httpx.TransportError:
+            assert emulator.journal()[-1].network_fault is not None
+            return
+        assert response.status_code in (200, 400), response.text
