@@ -166,7 +166,7 @@ def _outcome(request: httpx.Request, link: InProcessLink, answer: _Answer) -> ht
                                         request=request)
     declared = httpx.Headers(answer.headers).get("content-length")
     detail = (f" (received {answer.size} bytes, expected {declared})" if declared
-              else ": incomplete chunked read")
+              else " (incomplete chunked read)")
     raise httpx.RemoteProtocolError(
         f"peer closed connection without sending complete message body{detail}",
         request=request)
