@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from typing import Any
 
 import anyio
@@ -42,8 +43,9 @@ class InProcessLink:
         self.broken: str | None = None
         """``reset`` or ``closed`` once a fault broke the connection."""
         self.raw = bytearray()
-        self.gone = anyio.Event()
+        self.gone = False
         """The client is gone (answer complete, connection broken or timed out)."""
+        self._gone: anyio.Event | None = None  # made when somebody waits (rare)
 
     def reset(self) -> None:
         self._break("reset")
@@ -55,10 +57,24 @@ class InProcessLink:
         if self.broken is None and len(self.raw) < RAW_CAP:
             self.raw += data[: RAW_CAP - len(self.raw)]
 
+    def leave(self) -> None:
+        self.gone = True
+        if self._gone is not None:
+            self._gone.set()
+
+    async def wait(self, seconds: float | None = None) -> None:
+        """Until the client is gone, or ``seconds`` passed."""
+        if self._gone is None:
+            self._gone = anyio.Event()
+            if self.gone:
+                self._gone.set()
+        with anyio.move_on_after(seconds):
+            await self._gone.wait()
+
     def _break(self, how: str) -> None:
         if self.broken is None:
             self.broken = how
-            self.gone.set()
+            self.leave()
 
 
 class _Answer:
@@ -90,12 +106,12 @@ async def exchange(app: ASGIApp, request: httpx.Request, body: bytes) -> httpx.R
         "client": ("127.0.0.1", 123), "root_path": "", "extensions": {LINK_EXTENSION: link},
     }
     timeout: float | None = (request.extensions.get("timeout") or {}).get("read")
-    last = anyio.current_time()
+    last = time.monotonic()
     request_sent = False
 
     def leave() -> None:
         answer.timed_out = True
-        link.gone.set()
+        link.leave()
 
     async def receive() -> Message:
         nonlocal request_sent
@@ -103,26 +119,26 @@ async def exchange(app: ASGIApp, request: httpx.Request, body: bytes) -> httpx.R
             request_sent = True
             return {"type": "http.request", "body": body, "more_body": False}
         if timeout is None:
-            await link.gone.wait()
-        while not link.gone.is_set():  # the deadline moves with every part sent
-            left = last + (timeout or 0.0) - anyio.current_time()
+            await link.wait()
+        while not link.gone:  # the deadline moves with every part sent
+            left = last + (timeout or 0.0) - time.monotonic()
             if left <= 0:
                 leave()
-            with anyio.move_on_after(left):
-                await link.gone.wait()
+            await link.wait(left)
         return {"type": "http.disconnect"}
 
     async def send(message: Message) -> None:
         nonlocal last
-        if link.gone.is_set():
+        if link.gone:
             return  # as a server does once its client left
-        now = anyio.current_time()
-        if timeout is not None and now - last > timeout:
-            leave()
-            return
-        last = now
+        now = time.monotonic()
         if timeout is not None:
-            backstop.deadline = now + timeout + GRACE_SECONDS
+            if now - last > timeout:
+                leave()
+                return
+            if backstop.deadline - anyio.current_time() < timeout + GRACE_SECONDS / 2:
+                backstop.deadline = anyio.current_time() + timeout + GRACE_SECONDS
+        last = now
         if message["type"] == "http.response.start":
             answer.status, answer.headers = message["status"], list(message.get("headers", []))
         elif message["type"] == "http.response.body":
@@ -132,16 +148,15 @@ async def exchange(app: ASGIApp, request: httpx.Request, body: bytes) -> httpx.R
                 answer.size += len(chunk)
             if not message.get("more_body", False):
                 answer.complete = True
-                link.gone.set()
+                link.leave()
 
     with anyio.CancelScope() as backstop:
         if timeout is not None:
-            backstop.deadline = last + timeout + GRACE_SECONDS
+            backstop.deadline = anyio.current_time() + timeout + GRACE_SECONDS
         with contextlib.suppress(Exception):  # as over a socket: a 500 (or a cut answer)
             await app(scope, receive, send)
     if backstop.cancelled_caught or (
-            not answer.complete and timeout is not None
-            and anyio.current_time() - last > timeout):
+            not answer.complete and timeout is not None and time.monotonic() - last > timeout):
         answer.timed_out = True
     return _outcome(request, link, answer)
 
