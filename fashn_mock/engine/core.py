@@ -33,6 +33,7 @@ from fashn_mock.engine.inputs import load_images
 from fashn_mock.engine.journal import Journal
 from fashn_mock.engine.ledger import Balance
 from fashn_mock.engine.limits import RateWindows
+from fashn_mock.engine.network import NetworkPlan
 from fashn_mock.engine.outputs import output_file
 from fashn_mock.engine.playback import PARKED, Playback, PlaybackSource
 from fashn_mock.engine.prediction import ANY_KEY, TERMINAL, Prediction
@@ -54,6 +55,8 @@ SWEEP_AFTER_NEW_KEYS = 10_000
 class Engine:
     rates: RateWindows
     faults: FaultPlan
+    network: NetworkPlan
+    """Network faults (rules, chaos) the HTTP layer injects (``faces.network``)."""
     predictions: dict[str, Prediction]
 
     def __init__(self, config: Config | None = None, clock: Clock | None = None) -> None:
@@ -83,6 +86,7 @@ class Engine:
                     self.predictions.pop(prediction_id, None)
                 self.rates.forget(key)
                 self.faults.forget(key)
+                self.network.forget(key)
             else:
                 self.submission.reseed()
                 self.books.forget()
@@ -94,6 +98,7 @@ class Engine:
                                          if self.config.limits else {})
                 self.faults = FaultPlan(self.submission.seed, self.config.failure_rate,
                                         self.config.jitter)
+                self.network = NetworkPlan(self.submission.seed, self.config.network_chaos)
                 self.scheduler.clear()
                 example = docs_example(self.clock.now())
                 self.predictions[example.id] = example
@@ -333,6 +338,7 @@ class Engine:
         config["api_keys"] = list(self.config.api_keys)
         config["control_token"] = "<set>" if self.config.control_token else None
         config.update(failure_rate=self.faults.failure_rate, jitter=self.faults.jitter,
+                      network_chaos=dict(self.network.chaos),
                       clock={"now": self.clock.now(), "frozen": self.clock.frozen})
         return config
 
