@@ -68,7 +68,7 @@ class Engine:
         self.journal = Journal(self.config.journal_size)
         self.events = EventBus()
         self.scheduler = Scheduler(self.clock)
-        self.watches = Watches(self)
+        self.watches = Watches(self.scheduler, self.clock, self._lookup, self.publish)
         self.playback: PlaybackSource | None = None
         """Recorded sessions offered every run first (``fashn_mock.cassettes``)."""
         self.books = Books(self.config.credits, self.config.concurrency, self.config.limits)
@@ -343,6 +343,9 @@ class Engine:
         return config
 
     # --- internals -----------------------------------------------------------------
+    def _lookup(self, prediction_id: str) -> Prediction | None:
+        return self.predictions.get(prediction_id)
+
     def _visible(self, key: str, prediction_id: str) -> Prediction:
         prediction = self.predictions.get(prediction_id)
         if prediction is None or prediction.key not in (key, ANY_KEY):
