@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 from fashn_mock.engine import Engine
 from fashn_mock.faces import cdn, concurred, control, health, native, pixazo
 from fashn_mock.faces.journaling import NATIVE, JournalMiddleware
+from fashn_mock.faces.network import NetworkMiddleware
 from fashn_mock.faces.pixazo import errors as pixazo_errors
 from fashn_mock.faces.ui import dashboard
 
@@ -72,9 +73,11 @@ def create_app(engine: Engine) -> Starlette:
     unrouted = by_prefix(unrouted_by_prefix, http_error_response)
     crashed = by_prefix(crashed_by_prefix, server_error_response)
 
+    journaled = (NATIVE, concurred.JOURNAL, pixazo.JOURNAL)
     return Starlette(
         routes=routes,
-        middleware=[Middleware(JournalMiddleware, engine=engine,
-                               routes=(NATIVE, concurred.JOURNAL, pixazo.JOURNAL))],
+        # network faults outside the journal: it records what the app answered
+        middleware=[Middleware(NetworkMiddleware, engine=engine, routes=journaled),
+                    Middleware(JournalMiddleware, engine=engine, routes=journaled)],
         exception_handlers={HTTPException: unrouted, Exception: crashed},
     )

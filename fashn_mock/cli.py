@@ -22,7 +22,16 @@ from fashn_mock.cassettes.cli import record, replay_options, replay_source_from
 from fashn_mock.catalog.quotas import DEFAULT_CONCURRENCY, DEFAULT_RATES
 from fashn_mock.config import MAX_CREDITS, MAX_TIME_SCALE, Config
 from fashn_mock.contract.cli import contract
-from fashn_mock.params import ENV, Finite, Listed, Rate, Url, log_options, option
+from fashn_mock.params import (
+    ENV,
+    Finite,
+    Listed,
+    Profile,
+    Rate,
+    Url,
+    log_options,
+    option,
+)
 from fashn_mock.serving import SHUTDOWN_TIMEOUT, is_loopback
 
 if TYPE_CHECKING:
@@ -75,6 +84,10 @@ def _rate_options(func: Any) -> Any:
         help="chaos: share of predictions failing with a seeded random runtime error")
 @option("--jitter", env=ENV + "JITTER", default=0.0, type=Finite(0, 1, max_open=True),
         help="chaos: vary durations by up to this fraction, e.g. 0.2")
+@option("--network-chaos", env=ENV + "NETWORK_CHAOS", default="", type=Profile(),
+        show_default=False,
+        help="chaos: seeded network faults per kind, e.g. reset=0.05,delay=0.2..1=0.1 "
+             "(see README, Network faults)")
 @option("--no-control", env=ENV + "NO_CONTROL", is_flag=True,
         help="do not serve the /_mock control API")
 @option("--control-token", env=ENV + "CONTROL_TOKEN", show_default=False,
@@ -155,7 +168,8 @@ def config_from(params: Mapping[str, Any]) -> Config:
                   max_body_bytes=params["max_body"], public_url=params["public_url"],
                   rates={route: params[f"rate_{route}"] for route in DEFAULT_RATES},
                   concurrency=params["concurrency"], failure_rate=params["failure_rate"],
-                  jitter=params["jitter"], control=not params["no_control"],
+                  jitter=params["jitter"], network_chaos=params["network_chaos"],
+                  control=not params["no_control"],
                   control_token=params["control_token"],
                   journal_size=params["journal_size"],
                   media_cache_bytes=params["media_cache_mb"] * MIB, strict=params["strict"],

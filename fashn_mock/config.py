@@ -37,6 +37,9 @@ class Config:
     """Chaos: the share of predictions that fail with a random runtime error."""
     jitter: float = 0.0
     """Chaos: durations vary by up to this fraction (0.2 = +-20%)."""
+    network_chaos: dict[str, float] = field(default_factory=dict)
+    """Chaos: network fault -> the share of API and CDN requests that suffer it, e.g.
+    ``{"reset": 0.05, "delay=0.2..1": 0.1}`` (``engine.network``; seeded with ``seed``)."""
     control: bool = True
     """Serve the /_mock control API."""
     control_token: str | None = None
@@ -72,6 +75,9 @@ class Config:
         for route, rule in self.rates.items():
             _within(f"rates[{route!r}] limit", rule.limit, 1, None)
             _within(f"rates[{route!r}] window", rule.window, 0, None, low_open=True)
+        from fashn_mock.engine.network import parse_profile
+
+        self.network_chaos = parse_profile(self.network_chaos)
         if self.control_token is not None and not self.control_token:
             raise ValueError("control_token must not be empty (None = no token)")
 

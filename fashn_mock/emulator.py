@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -25,6 +25,7 @@ from fashn_mock.engine.faults import FaultRule
 from fashn_mock.engine.inbox import Inbox
 from fashn_mock.engine.journal import JournalEntry
 from fashn_mock.engine.ledger import Balance
+from fashn_mock.engine.network import NetworkRule, parse_profile
 from fashn_mock.engine.webhook_script import Rule as WebhookRule
 from fashn_mock.engine.webhook_script import build as build_script
 from fashn_mock.engine.webhooks import Attempt
@@ -156,9 +157,29 @@ class Emulator:
         """Fail the next ``times`` predictions (of ``model``/``key``) with ``error``."""
         return self.engine.fail_next(error, model=model, times=times, key=key)
 
-    def set_chaos(self, failure_rate: float | None = None,
-                  jitter: float | None = None) -> dict[str, float]:
-        return self.engine.set_chaos(failure_rate, jitter)
+    def set_chaos(self, failure_rate: float | None = None, jitter: float | None = None, *,
+                  network: Mapping[str, float] | str | None = None) -> dict[str, Any]:
+        """Chaos rates: runtime failures, duration jitter and (``network``) network
+        faults, e.g. ``network={"reset": 0.05, "delay=0.2..1": 0.1}`` (``{}``: none)."""
+        if network is not None:
+            parse_profile(network)  # refused before anything changes
+        result: dict[str, Any] = dict(self.engine.set_chaos(failure_rate, jitter))
+        if network is not None:
+            self.engine.network.set_chaos(network)
+        return {**result, "network": dict(self.engine.network.chaos)}
+
+    def network_next(self, fault: str, *, path: str | None = None, method: str | None = None,
+                     dialect: str | None = None, key: str | None = None,
+                     model: str | None = None, times: int = 1) -> NetworkRule:
+        """Break the connection of the next ``times`` matching requests with ``fault``
+        (``reset``, ``delay=0.5``, ``lost-response``...); ``path`` is a prefix."""
+        return self.engine.network.schedule(NetworkRule(
+            fault, path=path, method=method, dialect=dialect, key=key, model=model,
+            times=times))
+
+    def clear_network(self, key: str | None = None) -> None:
+        """Drop the pending network fault rules (of ``key``)."""
+        self.engine.network.forget(key)
 
     def cancel(self, prediction_id: str) -> dict[str, Any]:
         self.engine.interrupt(prediction_id, "canceled")

@@ -20,8 +20,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 if TYPE_CHECKING:  # generic from click 8.5 on; a plain class before
     _RuleType = click.ParamType[RateRule]
     _TextType = click.ParamType[str]
+    _ProfileType = click.ParamType[dict[str, float]]
 else:
-    _RuleType = _TextType = click.ParamType
+    _RuleType = _TextType = _ProfileType = click.ParamType
 ENV = "FASHN_MOCK_"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 LOG_FORMATS = ("text", "json")
@@ -84,6 +85,24 @@ class Url(_TextType):
         if not valid:
             self.fail(f"{text!r} is not an http:// or https:// URL with a host.", param, ctx)
         return text
+
+
+class Profile(_ProfileType):
+    """A network chaos profile: ``kind=rate`` pairs, e.g. ``reset=0.05,delay=0.2..1=0.1``
+    (``fashn_mock.engine.network.parse_profile``)."""
+
+    name = "KIND=RATE,..."
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        from fashn_mock.engine.network import parse_profile
+
+        if isinstance(value, dict):
+            return value
+        try:
+            return parse_profile(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 class Listed(click.types.StringParamType):

@@ -29,7 +29,7 @@ from fashn_mock.testing import FashnMock, SwitchableApp
 
 MARKER = "fashn_mock"
 MARKER_FIELDS = {"time_scale", "credits", "limits", "seed", "api_keys", "concurrency",
-                 "failure_rate", "jitter", "rates", "journal_size", "strict"}
+                 "failure_rate", "jitter", "rates", "journal_size", "strict", "network_chaos"}
 CASSETTE_MARKER = "fashn_cassette"
 CASSETTE_FIELDS = {"mode", "replay_by", "match", "ignore", "redact"}
 SESSION = pytest.StashKey[CassetteSession]()

@@ -8,6 +8,7 @@ current test uses, so a fresh, isolated emulator per test costs no new socket.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -18,6 +19,7 @@ from fashn_mock.engine.faults import FaultRule
 from fashn_mock.engine.inbox import Inbox
 from fashn_mock.engine.journal import JournalEntry
 from fashn_mock.engine.ledger import Balance
+from fashn_mock.engine.network import NetworkRule
 from fashn_mock.engine.webhook_script import Rule as WebhookRule
 from fashn_mock.engine.webhooks import Attempt
 
@@ -102,9 +104,16 @@ class FashnMock:
         return self.emulator.set_credits(self.api_key, total, subscription=subscription,
                                          on_demand=on_demand)
 
-    def set_chaos(self, failure_rate: float | None = None,
-                  jitter: float | None = None) -> dict[str, float]:
-        return self.emulator.set_chaos(failure_rate, jitter)
+    def set_chaos(self, failure_rate: float | None = None, jitter: float | None = None, *,
+                  network: Mapping[str, float] | str | None = None) -> dict[str, Any]:
+        return self.emulator.set_chaos(failure_rate, jitter, network=network)
+
+    def network_next(self, fault: str, path: str | None = None, times: int = 1, *,
+                     method: str | None = None, dialect: str | None = None,
+                     model: str | None = None) -> NetworkRule:
+        """Break the connection of this test's next ``times`` matching requests."""
+        return self.emulator.network_next(fault, path=path, method=method, dialect=dialect,
+                                          key=self.api_key, model=model, times=times)
 
     def cancel(self, prediction_id: str) -> dict[str, Any]:
         return self.emulator.cancel(prediction_id)

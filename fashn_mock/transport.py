@@ -1,25 +1,195 @@
 """httpx transports that call the emulator's ASGI app in-process, without a socket.
 
-As over a socket, an exception inside the app reaches the client as a 500.
+They behave like a socket where clients can tell:
 
-``httpx.ASGITransport`` is async-only; ``InProcessTransport`` gives sync clients
-(such as ``fashn.Fashn(http_client=...)``) the same, by running the app on an
-event loop in a helper thread (an anyio blocking portal).
+- an exception inside the app reaches the client as a 500;
+- the request's read timeout (``request.extensions["timeout"]["read"]``) holds
+  between the parts of an answer: a slower app raises ``httpx.ReadTimeout``;
+- network faults (``faces.network``) break the in-process ``Link`` this transport
+  puts in the scope, and the client gets what httpx raises over a socket: a reset
+  is ``httpx.ReadError``, a connection closed before the end of the answer is
+  ``httpx.RemoteProtocolError`` (with httpx's own messages).
+
+An answer is read whole before the client sees it (as with ``httpx.ASGITransport``).
+``InProcessTransport`` serves sync clients (such as ``fashn.Fashn(http_client=...)``)
+by running the app on an event loop in a helper thread (an anyio blocking portal).
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
+import time
+from typing import Any
 
+import anyio
 import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message
+
+from fashn_mock.faces.links import LINK_EXTENSION
+
+GRACE_SECONDS = 10.0
+"""How long an app may go on past the client's read timeout before it is cancelled."""
+RAW_CAP = 64 * 1024
+
+
+class InProcessLink:
+    """The pretend connection of one in-process exchange."""
+
+    via = "in-process"
+
+    def __init__(self) -> None:
+        self.broken: str | None = None
+        """``reset`` or ``closed`` once a fault broke the connection."""
+        self.raw = bytearray()
+        self.gone = False
+        """The client is gone (answer complete, connection broken or timed out)."""
+        self._gone: anyio.Event | None = None  # made when somebody waits (rare)
+
+    def reset(self) -> None:
+        self._break("reset")
+
+    def close(self) -> None:
+        self._break("closed")
+
+    def write(self, data: bytes) -> None:
+        if self.broken is None and len(self.raw) < RAW_CAP:
+            self.raw += data[: RAW_CAP - len(self.raw)]
+
+    def leave(self) -> None:
+        self.gone = True
+        if self._gone is not None:
+            self._gone.set()
+
+    async def wait(self, seconds: float | None = None) -> None:
+        """Until the client is gone, or ``seconds`` passed."""
+        if self._gone is None:
+            self._gone = anyio.Event()
+            if self.gone:
+                self._gone.set()
+        with anyio.move_on_after(seconds):
+            await self._gone.wait()
+
+    def _break(self, how: str) -> None:
+        if self.broken is None:
+            self.broken = how
+            self.leave()
+
+
+class _Answer:
+    def __init__(self) -> None:
+        self.status: int | None = None
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.complete = False
+        self.timed_out = False
+
+
+async def exchange(app: ASGIApp, request: httpx.Request, body: bytes) -> httpx.Response:
+    """Run one request through ``app`` (in the calling task); the response, or the
+    httpx error a client would get over a socket.
+
+    The read timeout runs from the request (then from each part of the answer): an
+    app waiting on ``receive`` sees the client leave when it passes; an answer part
+    sent after it is dropped; an app stuck elsewhere is cancelled ``GRACE_SECONDS``
+    later.
+    """
+    link, answer = InProcessLink(), _Answer()
+    url = request.url
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+        "method": request.method, "headers": [(k.lower(), v) for k, v in request.headers.raw],
+        "scheme": url.scheme, "path": url.path, "raw_path": url.raw_path.split(b"?")[0],
+        "query_string": url.query, "server": (url.host, url.port),
+        "client": ("127.0.0.1", 123), "root_path": "", "extensions": {LINK_EXTENSION: link},
+    }
+    timeout: float | None = (request.extensions.get("timeout") or {}).get("read")
+    last = time.monotonic()
+    request_sent = False
+
+    def leave() -> None:
+        answer.timed_out = True
+        link.leave()
+
+    async def receive() -> Message:
+        nonlocal request_sent
+        if not request_sent:
+            request_sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        if timeout is None:
+            await link.wait()
+        while not link.gone:  # the deadline moves with every part sent
+            left = last + (timeout or 0.0) - time.monotonic()
+            if left <= 0:
+                leave()
+            await link.wait(left)
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        nonlocal last
+        if link.gone:
+            return  # as a server does once its client left
+        now = time.monotonic()
+        if timeout is not None:
+            if now - last > timeout:
+                leave()
+                return
+            if backstop.deadline - anyio.current_time() < timeout + GRACE_SECONDS / 2:
+                backstop.deadline = anyio.current_time() + timeout + GRACE_SECONDS
+        last = now
+        if message["type"] == "http.response.start":
+            answer.status, answer.headers = message["status"], list(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            chunk = message.get("body", b"")
+            if chunk and request.method != "HEAD":
+                answer.chunks.append(chunk)
+                answer.size += len(chunk)
+            if not message.get("more_body", False):
+                answer.complete = True
+                link.leave()
+
+    with anyio.CancelScope() as backstop:
+        if timeout is not None:
+            backstop.deadline = anyio.current_time() + timeout + GRACE_SECONDS
+        with contextlib.suppress(Exception):  # as over a socket: a 500 (or a cut answer)
+            await app(scope, receive, send)
+    if backstop.cancelled_caught or (
+            not answer.complete and timeout is not None and time.monotonic() - last > timeout):
+        answer.timed_out = True
+    return _outcome(request, link, answer)
+
+
+def _outcome(request: httpx.Request, link: InProcessLink, answer: _Answer) -> httpx.Response:
+    if answer.timed_out and not answer.complete:
+        raise httpx.ReadTimeout("timed out", request=request)
+    if link.broken == "reset":
+        raise httpx.ReadError("[Errno 104] Connection reset by peer", request=request)
+    if answer.complete:
+        return httpx.Response(answer.status or 500, headers=answer.headers,
+                              stream=httpx.ByteStream(b"".join(answer.chunks)),
+                              request=request)
+    if answer.status is None:
+        if link.broken is None:  # the app failed or returned without answering
+            return httpx.Response(500, stream=httpx.ByteStream(b""), request=request)
+        if b"\r\n" in link.raw:
+            line = bytes(link.raw).split(b"\r\n", 1)[0]
+            raise httpx.RemoteProtocolError(f"illegal status line: {bytearray(line)!r}",
+                                            request=request)
+        raise httpx.RemoteProtocolError("Server disconnected without sending a response.",
+                                        request=request)
+    declared = httpx.Headers(answer.headers).get("content-length")
+    detail = (f" (received {answer.size} bytes, expected {declared})" if declared
+              else " (incomplete chunked read)")
+    raise httpx.RemoteProtocolError(
+        f"peer closed connection without sending complete message body{detail}",
+        request=request)
 
 
 class InProcessTransport(httpx.BaseTransport):
     def __init__(self, app: ASGIApp) -> None:
-        self._asgi = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        self.app = app
         self._stack: contextlib.ExitStack | None = None
         self._portal: BlockingPortal | None = None
         self._lock = threading.Lock()
@@ -33,17 +203,8 @@ class InProcessTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
-        forwarded = httpx.Request(request.method, request.url, headers=request.headers,
-                                  content=body, extensions=request.extensions)
-
-        async def call() -> tuple[int, httpx.Headers, bytes]:
-            response = await self._asgi.handle_async_request(forwarded)
-            return response.status_code, response.headers, await response.aread()
-
-        status, headers, content = self._get_portal().call(call)
-        # a stream (not ``content=``) so the response gets ``.elapsed`` as over a socket
-        return httpx.Response(status, headers=headers, stream=httpx.ByteStream(content),
-                              request=request)
+        response: httpx.Response = self._get_portal().call(exchange, self.app, request, body)
+        return response
 
     def close(self) -> None:
         with self._lock:
@@ -52,16 +213,22 @@ class InProcessTransport(httpx.BaseTransport):
             self._stack, self._portal = None, None
 
 
+class AsyncInProcessTransport(httpx.AsyncBaseTransport):
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await exchange(self.app, request, await request.aread())
+
+
 def httpx_client(app: ASGIApp, base_url: str = "http://fashn-mock.local",
-                 **kwargs: object) -> httpx.Client:
+                 **kwargs: Any) -> httpx.Client:
     """A sync httpx client bound to ``app`` in-process."""
-    return httpx.Client(transport=InProcessTransport(app), base_url=base_url,
-                        **kwargs)  # type: ignore[arg-type]
+    return httpx.Client(transport=InProcessTransport(app), base_url=base_url, **kwargs)
 
 
 def async_httpx_client(app: ASGIApp, base_url: str = "http://fashn-mock.local",
-                       **kwargs: object) -> httpx.AsyncClient:
+                       **kwargs: Any) -> httpx.AsyncClient:
     """An async httpx client bound to ``app`` in-process."""
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    return httpx.AsyncClient(transport=transport, base_url=base_url,
-                             **kwargs)  # type: ignore[arg-type]
+    return httpx.AsyncClient(transport=AsyncInProcessTransport(app), base_url=base_url,
+                             **kwargs)

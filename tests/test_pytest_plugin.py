@@ -158,3 +158,33 @@ def test_strict_mode_fails_a_test_that_sends_a_bad_enum(pytester: pytest.Pyteste
     strict = pytester.runpytest("-p", "no:cacheprovider", "--fashn-mock-strict")
     strict.assert_outcomes(passed=2, errors=1)
     strict.stdout.fnmatch_lines(["*violated the FASHN contract*", "*inputs.mode*"])
+
+
+def test_network_faults_through_the_fixture(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        import httpx
+        import pytest
+
+        BODY = {"model_name": "tryon-v1.6",
+                "inputs": {"model_image": "https://x/a.png", "garment_image": "https://x/b.png"}}
+
+        def test_network_next_is_scoped_to_the_test_key(fashn_mock):
+            rule = fashn_mock.network_next("lost-response", "/v1/run")
+            assert rule.key == fashn_mock.api_key
+            with fashn_mock.httpx_client() as client:
+                with pytest.raises(httpx.ReadError):
+                    client.post("/v1/run", json=BODY)
+                client.post("/v1/run", json=BODY)
+            assert len(fashn_mock.predictions) == 2
+            assert fashn_mock.behaviour().of_kind("double-submit")
+
+        @pytest.mark.fashn_mock(network_chaos={"empty": 1})
+        def test_marker_chaos(fashn_mock):
+            with pytest.raises(httpx.RemoteProtocolError):
+                httpx.get(fashn_mock.base_url + "/v1/credits", headers=fashn_mock.headers)
+            assert fashn_mock.set_chaos(network={})["network"] == {}
+            assert httpx.get(fashn_mock.base_url + "/v1/credits",
+                             headers=fashn_mock.headers).status_code == 200
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
-from fashn_mock import Config, Emulator
+import anyio
+import httpx
+import pytest
+
+from fashn_mock import Config, Emulator, transport
+from fashn_mock.faces.links import LINK_EXTENSION
+from fashn_mock.transport import async_httpx_client, httpx_client
 
 
 def test_in_process_responses_have_elapsed_and_app_errors_are_500s() -> None:
@@ -31,3 +38,77 @@ def test_in_process_responses_have_elapsed_and_app_errors_are_500s() -> None:
 def test_keyword_settings_override_a_config() -> None:
     emulator = Emulator(Config(seed=3, time_scale=1), time_scale=0)
     assert (emulator.config.seed, emulator.config.time_scale) == (3, 0)
+
+
+async def answer(send: Any, body: bytes = b"ok", *, length: bool = True) -> None:
+    headers = [(b"content-length", str(len(body)).encode())] if length else []
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def test_a_slow_app_times_out_as_over_a_socket(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["path"] == "/listens":  # notices the client leaving, as over a socket
+            await receive()
+            seen.append((await receive())["type"])
+        elif scope["path"] == "/stuck":
+            await anyio.sleep(60)
+        else:
+            await anyio.sleep(0.1)
+        await answer(send)
+
+    monkeypatch.setattr(transport, "GRACE_SECONDS", 0.05)
+    with httpx_client(app, timeout=0.02) as client:
+        for path in ("/listens", "/sleeps", "/stuck"):
+            with pytest.raises(httpx.ReadTimeout):
+                client.get(path)
+        assert seen == ["http.disconnect"]
+    with httpx_client(app, timeout=1) as client:
+        assert client.get("/sleeps").text == "ok"
+
+
+def test_broken_links_map_to_httpx_errors_async_too() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        link = scope["extensions"][LINK_EXTENSION]
+        if scope["path"] == "/reset":
+            link.reset()
+        elif scope["path"] == "/chunked":
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"part", "more_body": True})
+            link.close()
+        elif scope["path"] == "/silent":
+            return
+        await answer(send)
+
+    async def call(path: str) -> httpx.Response:
+        async with async_httpx_client(app) as client:
+            return await client.get(path)
+
+    with pytest.raises(httpx.ReadError, match="reset by peer"):
+        asyncio.run(call("/reset"))
+    with pytest.raises(httpx.RemoteProtocolError, match=r"body \(incomplete chunked read\)"):
+        asyncio.run(call("/chunked"))
+    assert asyncio.run(call("/silent")).status_code == 500  # as uvicorn answers it
+    assert asyncio.run(call("/ok")).text == "ok"
+
+
+def test_the_read_timeout_runs_from_the_last_part_sent() -> None:
+    """A stream that keeps sending is not cut by a listener waiting since the start."""
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        async with anyio.create_task_group() as tasks:
+            async def listen() -> None:
+                await receive()  # the client left: stop streaming
+                tasks.cancel_scope.cancel()
+
+            tasks.start_soon(listen)
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            for _ in range(6):
+                await anyio.sleep(0.02)
+                await send({"type": "http.response.body", "body": b"x", "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    with httpx_client(app, timeout=0.06) as client:
+        assert client.get("/").text == "xxxxxx"

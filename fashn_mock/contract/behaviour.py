@@ -7,11 +7,14 @@
 - polling one prediction faster than ``min_poll_interval``;
 - retrying a route before the ``Retry-After`` of its 429 had passed;
 - polling a prediction again and again after it reached a terminal status;
+- requests without a Bearer ``Authorization`` header;
 - polling hard a prediction whose run registered a ``webhook_url`` (the webhook
-  makes polling unnecessary; an occasional fallback poll is fine);
-- requests without a Bearer ``Authorization`` header.
-
-Run entries should carry ``query`` and ``prediction_id`` for the webhook check.
+  makes polling unnecessary; an occasional fallback poll is fine): run entries
+  should carry ``query`` and ``prediction_id`` for it;
+- how the client reacted to each injected network fault (``network``: retried,
+  resubmitted, or not), and a ``double-submit`` finding when it submitted the same
+  inputs again after a run whose answer it never read although the prediction was
+  made (a possible double charge).
 """
 
 from __future__ import annotations
@@ -27,13 +30,16 @@ from fashn_mock.contract.target import retry_after_seconds
 STATUS_PREFIX = "/v1/status/"
 TERMINAL = ("completed", "failed", "canceled", "time_out")
 CREDITS_USED = "x-fashn-credits-used"
+UNREAD = ("lost-response", "truncate", "malformed")
+"""Network faults after which the client could not read a processed answer (so too
+``delay`` and ``dribble`` when the client left before the end)."""
 
 
 @dataclass(frozen=True)
 class Finding:
     kind: str
-    """``fast-polling``, ``early-retry``, ``terminal-polling``, ``webhook-polling`` or
-    ``missing-auth``."""
+    """``fast-polling``, ``early-retry``, ``terminal-polling``, ``webhook-polling``,
+    ``missing-auth`` or ``double-submit``."""
     key: str | None
     message: str
     at: float
@@ -44,10 +50,33 @@ class Finding:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Reaction:
+    """What the client did after one injected network fault."""
+
+    fault: str
+    """The fault as written (``reset``, ``delay=0.5``...)."""
+    method: str
+    path: str
+    key: str | None
+    at: float
+    reaction: str
+    """``retried`` (the same request again), ``resubmitted`` (a run made a second
+    prediction from the same inputs) or ``did-not-retry``."""
+    after: float | None = None
+    """Emulator-clock seconds until the retry."""
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 @dataclass
 class BehaviourReport:
     requests: int
     findings: list[Finding] = field(default_factory=list)
+    network: list[Reaction] = field(default_factory=list)
+    """The client's reaction to each injected network fault (not findings by
+    themselves: retrying a reset is right; resubmitting a lost run is a finding)."""
 
     @property
     def ok(self) -> bool:
@@ -58,14 +87,21 @@ class BehaviourReport:
 
     def render(self) -> str:
         if self.ok:
-            return f"client behaviour: {self.requests} requests, nothing to report\n"
-        lines = [f"client behaviour: {self.requests} requests, "
-                 f"{len(self.findings)} finding(s)"]
-        lines += [f"- [{f.kind}] {f.message}" for f in self.findings]
+            lines = [f"client behaviour: {self.requests} requests, nothing to report"]
+        else:
+            lines = [f"client behaviour: {self.requests} requests, "
+                     f"{len(self.findings)} finding(s)"]
+            lines += [f"- [{f.kind}] {f.message}" for f in self.findings]
+        if self.network:
+            lines.append(f"network faults: {len(self.network)}")
+            lines += [f"- {r.fault} on {r.method} {r.path}: {r.reaction}"
+                      + (f" after {r.after:.3f} s" if r.after is not None else "")
+                      for r in self.network]
         return "\n".join(lines) + "\n"
 
     def as_json(self) -> dict[str, Any]:
-        return {"requests": self.requests, "findings": [f.as_json() for f in self.findings]}
+        return {"requests": self.requests, "findings": [f.as_json() for f in self.findings],
+                "network": [r.as_json() for r in self.network]}
 
 
 @dataclass(frozen=True)
@@ -77,8 +113,16 @@ class _Entry:
     at: float
     headers: dict[str, str]
     prediction_status: str | None
-    query: dict[str, str] = field(default_factory=dict)
+    fault: dict[str, Any] | None = None
+    body: Any = None
     prediction_id: str | None = None
+    query: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def unread(self) -> bool:
+        """A processed answer the client never read in full (network fault)."""
+        return self.fault is not None and (self.fault.get("kind") in UNREAD
+                                           or bool(self.fault.get("client_left")))
 
     @property
     def route(self) -> str:
@@ -97,20 +141,23 @@ def _read(entry: Any) -> _Entry:
             else getattr(entry, name, default)
 
     headers = {str(k).lower(): str(v) for k, v in (get("response_headers") or {}).items()}
+    fault = get("network_fault")
     query = get("query")
     prediction_id = get("prediction_id")
     return _Entry(str(get("method", "")).upper(), str(get("path", "")), get("key") or None,
                   int(get("status", 0) or 0), float(get("at", 0.0)), headers,
-                  get("prediction_status"),
-                  {str(k): str(v) for k, v in query.items()} if isinstance(query, dict) else {},
-                  prediction_id if isinstance(prediction_id, str) else None)
+                  get("prediction_status"), fault if isinstance(fault, dict) else None,
+                  get("body"), prediction_id if isinstance(prediction_id, str) else None,
+                  {str(k): str(v) for k, v in query.items()} if isinstance(query, dict) else {})
 
 
 def analyse(entries: Iterable[Any], *, min_poll_interval: float = 1.0,
-            terminal_polls_allowed: int = 1, webhook_poll_interval: float = 10.0,
+            terminal_polls_allowed: int = 1, retry_window: float = 300.0,
+            webhook_poll_interval: float = 10.0,
             webhook_polls_allowed: int = 2) -> BehaviourReport:
     """The behaviour report of a client's requests (oldest first, any order accepted).
-    A prediction with a webhook may be polled ``webhook_polls_allowed`` times less than
+    A request counts as the retry of a faulted one within ``retry_window`` seconds. A
+    prediction with a webhook may be polled ``webhook_polls_allowed`` times less than
     ``webhook_poll_interval`` seconds after the run or the previous poll."""
     read = sorted((_read(e) for e in entries), key=lambda e: e.at)
     report = BehaviourReport(len(read))
@@ -119,6 +166,8 @@ def analyse(entries: Iterable[Any], *, min_poll_interval: float = 1.0,
     report.findings += _terminal_polling(read, terminal_polls_allowed)
     report.findings += _webhook_polling(read, webhook_poll_interval, webhook_polls_allowed)
     report.findings += _missing_auth(read)
+    report.network, resubmitted = _reactions(read, retry_window)
+    report.findings += resubmitted
     report.findings.sort(key=lambda f: f.at)
     return report
 
@@ -126,7 +175,8 @@ def analyse(entries: Iterable[Any], *, min_poll_interval: float = 1.0,
 def _polls(entries: list[_Entry]) -> dict[tuple[str | None, str], list[_Entry]]:
     polls: dict[tuple[str | None, str], list[_Entry]] = defaultdict(list)
     for entry in entries:
-        if entry.method == "GET" and entry.path.startswith(STATUS_PREFIX):
+        if entry.method == "GET" and entry.path.startswith(STATUS_PREFIX) \
+                and entry.fault is None:  # a poll after a network fault is a retry
             polls[(entry.key, entry.path.removeprefix(STATUS_PREFIX))].append(entry)
     return polls
 
@@ -212,3 +262,34 @@ def _missing_auth(entries: list[_Entry]) -> list[Finding]:
     return [Finding("missing-auth", None,
                     f"{len(missing)} request(s) without a Bearer Authorization header "
                     f"(first: {first.method} {first.path})", first.at, len(missing))]
+
+
+def _reactions(entries: list[_Entry], window: float) -> tuple[list[Reaction], list[Finding]]:
+    """Each network fault and what followed it; resubmitted runs are findings."""
+    reactions, found = [], []
+    for index, entry in enumerate(entries):
+        if entry.fault is None:
+            continue
+        spec = str(entry.fault.get("spec") or entry.fault.get("kind"))
+        retry = next((later for later in entries[index + 1:]
+                      if later.at - entry.at <= window and later.key == entry.key
+                      and later.method == entry.method and later.path == entry.path), None)
+        if retry is None:
+            reactions.append(Reaction(spec, entry.method, entry.path, entry.key, entry.at,
+                                      "did-not-retry"))
+            continue
+        after = retry.at - entry.at
+        twice = (entry.unread and entry.prediction_id is not None
+                 and retry.prediction_id not in (None, entry.prediction_id)
+                 and entry.body is not None and retry.body == entry.body)
+        reactions.append(Reaction(spec, entry.method, entry.path, entry.key, entry.at,
+                                  "resubmitted" if twice else "retried", after))
+        if twice:
+            found.append(Finding(
+                "double-submit", entry.key,
+                f"{entry.method} {entry.path}: the answer naming prediction "
+                f"{entry.prediction_id} was never read ({spec}) and the same inputs were "
+                f"sent again {after:.3f} s later, making prediction {retry.prediction_id}: "
+                f"2 predictions, each charged when it completes (a possible double "
+                f"charge; look the first one up before resubmitting)", retry.at))
+    return reactions, found

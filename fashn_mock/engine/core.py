@@ -33,6 +33,7 @@ from fashn_mock.engine.inputs import load_images
 from fashn_mock.engine.journal import Journal
 from fashn_mock.engine.ledger import Balance
 from fashn_mock.engine.limits import RateWindows
+from fashn_mock.engine.network import NetworkPlan
 from fashn_mock.engine.outputs import output_file
 from fashn_mock.engine.playback import PARKED, Playback, PlaybackSource
 from fashn_mock.engine.prediction import ANY_KEY, TERMINAL, Prediction
@@ -55,6 +56,8 @@ SWEEP_AFTER_NEW_KEYS = 10_000
 class Engine:
     rates: RateWindows
     faults: FaultPlan
+    network: NetworkPlan
+    """Network faults (rules, chaos) the HTTP layer injects (``faces.network``)."""
     predictions: dict[str, Prediction]
 
     def __init__(self, config: Config | None = None, clock: Clock | None = None) -> None:
@@ -66,8 +69,9 @@ class Engine:
         self.journal = Journal(self.config.journal_size)
         self.events = EventBus()
         self.scheduler = Scheduler(self.clock)
-        self.watches = Watches(self)
-        self.webhooks = Webhooks(self)
+        self.watches = Watches(self.scheduler, self.clock, self._lookup, self.publish)
+        self.webhooks = Webhooks(self.scheduler, self.clock, self.config, self._lookup,
+                                 self.publish)
         """Webhook schedule, attempts journal and test inboxes (``engine.webhooks``)."""
         self.playback: PlaybackSource | None = None
         """Recorded sessions offered every run first (``fashn_mock.cassettes``)."""
@@ -87,6 +91,7 @@ class Engine:
                     self.predictions.pop(prediction_id, None)
                 self.rates.forget(key)
                 self.faults.forget(key)
+                self.network.forget(key)
             else:
                 self.submission.reseed()
                 self.books.forget()
@@ -98,6 +103,7 @@ class Engine:
                                          if self.config.limits else {})
                 self.faults = FaultPlan(self.submission.seed, self.config.failure_rate,
                                         self.config.jitter)
+                self.network = NetworkPlan(self.submission.seed, self.config.network_chaos)
                 self.scheduler.clear()
                 example = docs_example(self.clock.now())
                 self.predictions[example.id] = example
@@ -339,10 +345,14 @@ class Engine:
         config["api_keys"] = list(self.config.api_keys)
         config["control_token"] = "<set>" if self.config.control_token else None
         config.update(failure_rate=self.faults.failure_rate, jitter=self.faults.jitter,
+                      network_chaos=dict(self.network.chaos),
                       clock={"now": self.clock.now(), "frozen": self.clock.frozen})
         return config
 
     # --- internals -----------------------------------------------------------------
+    def _lookup(self, prediction_id: str) -> Prediction | None:
+        return self.predictions.get(prediction_id)
+
     def _visible(self, key: str, prediction_id: str) -> Prediction:
         prediction = self.predictions.get(prediction_id)
         if prediction is None or prediction.key not in (key, ANY_KEY):

@@ -55,6 +55,9 @@ class JournalEntry:
     violations: list[dict[str, Any]] = field(default_factory=list)
     dialect: str = "native"
     """The wire dialect of the request (native, concurred, pixazo)."""
+    network_fault: dict[str, Any] | None = None
+    """The network fault injected into this exchange (kind, spec, source, processed,
+    seconds, via), if any."""
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -11,13 +11,10 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from fashn_mock.catalog import RuntimeErrorSpec
 from fashn_mock.catalog.rules import Seconds, Size
-
-if TYPE_CHECKING:
-    from fashn_mock.engine.playback import Playback
 
 Status = Literal["starting", "in_queue", "processing", "completed", "failed", "canceled",
                  "time_out"]
@@ -28,6 +25,36 @@ carry, so no client key can ever equal it."""
 IN_PROGRESS: tuple[Status, ...] = ("starting", "in_queue", "processing")
 TERMINAL: tuple[Status, ...] = ("completed", "failed", "canceled", "time_out")
 ORDER: dict[str, int] = {"starting": 0, "in_queue": 1, "processing": 2, **{s: 3 for s in TERMINAL}}
+
+
+class Playback(Protocol):
+    """One recorded prediction, being played back as a live one."""
+
+    outcome: Status
+    error: dict[str, str] | None
+    cost: int | None
+    """Credits it used (``x-fashn-credits-used``); None to price it from the catalog."""
+    outputs: int
+
+    def schedule(self, created_at: float, scale: float) -> tuple[float, float, float]:
+        """The (queued, processing, finished) instants; ``PARKED`` until polled."""
+        ...
+
+    def poll(self, prediction: Prediction, now: float) -> None:
+        """Count one status poll; poll-driven playback moves the phases forward here
+        (and may raise a ``DomainError`` to replay a recorded failed poll)."""
+        ...
+
+    def payload(self, prediction: Prediction, status: Status, base_url: str,
+                now: float) -> dict[str, Any]:
+        """The status body the recording showed for ``status``."""
+        ...
+
+    def output_file(self, prediction: Prediction, name: str,
+                    now: float) -> tuple[bytes, str] | None:
+        """The bytes and media type behind ``/cdn/<id>/<name>``."""
+        ...
+
 
 
 @dataclass(slots=True, eq=False)

@@ -32,12 +32,14 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from fashn_mock.clock import Clock
+from fashn_mock.config import Config
 from fashn_mock.engine.errors import InvalidRequest, UnknownPrediction
 from fashn_mock.engine.inbox import Inboxes
 from fashn_mock.engine.prediction import TERMINAL, Prediction
-from fashn_mock.engine.scheduler import Entry, SchedulerFull
+from fashn_mock.engine.scheduler import Entry, Scheduler, SchedulerFull
 from fashn_mock.engine.webhook_records import (
     Attempt,
     Job,
@@ -47,9 +49,6 @@ from fashn_mock.engine.webhook_records import (
     Result,
 )
 from fashn_mock.engine.webhook_script import REORDER_LIMIT, Rules, Script
-
-if TYPE_CHECKING:
-    from fashn_mock.engine.core import Engine
 
 __all__ = ["DELIVERABLE", "KIND", "RETRY_DELAYS", "Attempt", "Dispatcher", "Job", "Order",
            "Outcome", "Registration", "Result", "Webhooks"]
@@ -62,6 +61,8 @@ MAX_PENDING = 10_000
 MAX_IN_FLIGHT = 10_000
 
 
+Find = Callable[[str], Prediction | None]
+Publish = Callable[..., None]
 Dispatcher = Callable[[Job], None]
 """Starts one attempt without blocking; reports through ``Webhooks.record``."""
 FINAL = {"delivered": "delivered", "failed": "gave_up", "refused": "refused",
@@ -69,12 +70,20 @@ FINAL = {"delivered": "delivered", "failed": "gave_up", "refused": "refused",
 
 
 class Webhooks:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    """``find`` looks a prediction up by id; ``publish(kind, key=, prediction_id=,
+    **data)`` tells event subscribers (the engine's own)."""
+
+    def __init__(self, scheduler: Scheduler, clock: Clock, config: Config, find: Find,
+                 publish: Publish) -> None:
+        self.scheduler = scheduler
+        self.clock = clock
+        self.config = config
+        self.find = find
+        self.publish = publish
         self.dispatcher: Dispatcher | None = None
         self.rules = Rules()
         self.inboxes = Inboxes()
-        self.capacity = engine.config.journal_size
+        self.capacity = config.journal_size
         self._active: dict[str, Registration] = {}
         self._done: OrderedDict[str, Registration] = OrderedDict()
         self._held: dict[str, list[Registration]] = {}
@@ -82,7 +91,7 @@ class Webhooks:
         self._seq = 0
         self._in_flight = 0
         self._lock = threading.Condition(threading.RLock())
-        engine.scheduler.on(KIND, self._fire)
+        scheduler.on(KIND, self._fire)
 
     # --- registering ------------------------------------------------------------------
     def filed(self, prediction: Prediction, order: Order | None = None) -> None:
@@ -92,7 +101,7 @@ class Webhooks:
             return
         order = order or Order()
         script = order.script or self.rules.take(prediction.key) or Script()
-        base_url = order.base_url or self.engine.config.public_url or ""
+        base_url = order.base_url or self.config.public_url or ""
         reg = Registration(prediction.id, prediction.key, url, base_url, script)
         with self._lock:
             if len(self._active) >= MAX_PENDING:
@@ -112,18 +121,18 @@ class Webhooks:
             if reg is None or reg.state != "scheduled":
                 return
             if reg.entry is not None:
-                self.engine.scheduler.cancel(reg.entry)
+                self.scheduler.cancel(reg.entry)
         self._schedule(reg, prediction.finished_at + reg.script.delay)
 
     def redeliver(self, prediction_id: str) -> Registration:
         """Send a finished prediction's webhook once more, now (one attempt, no retries)."""
-        prediction = self.engine.predictions.get(prediction_id)
+        prediction = self.find(prediction_id)
         if prediction is None:
             raise UnknownPrediction(prediction_id)
         if prediction.webhook_url is None:
             raise InvalidRequest(f"prediction {prediction_id} has no webhook_url",
                                  field="prediction_id")
-        now = self.engine.clock.now()
+        now = self.clock.now()
         status = prediction.status_at(now)
         if status not in DELIVERABLE:
             raise InvalidRequest(f"prediction {prediction_id} is {status}: only completed "
@@ -132,7 +141,7 @@ class Webhooks:
             reg = self._active.get(prediction_id) or self._done.get(prediction_id)
         if reg is None:  # forgotten: rebuild it (output links then use --public-url)
             reg = Registration(prediction_id, prediction.key, prediction.webhook_url,
-                               self.engine.config.public_url or "", Script(), state="delivered")
+                               self.config.public_url or "", Script(), state="delivered")
         self._dispatch(reg.job("redeliver", due=now))
         return reg
 
@@ -154,8 +163,8 @@ class Webhooks:
             current = reg is not None and reg.state == "sending" and reg.attempt == job.attempt
             if reg is not None and current:
                 if outcome.result == "failed" and job.attempt <= len(RETRY_DELAYS):
-                    delay = RETRY_DELAYS[job.attempt - 1] * self.engine.config.time_scale
-                    answering = max(0.0, self.engine.clock.now() - outcome.at)
+                    delay = RETRY_DELAYS[job.attempt - 1] * self.config.time_scale
+                    answering = max(0.0, self.clock.now() - outcome.at)
                     retry_at = job.due + answering + delay
                     reg.attempt += 1
                     reg.state = "retrying"
@@ -176,7 +185,7 @@ class Webhooks:
             self._dispatch(followed)
         if reg is not None and retry_at is not None:
             self._schedule(reg, retry_at)
-        self.engine.publish(KIND, key=job.key, prediction_id=job.prediction_id,
+        self.publish(KIND, key=job.key, prediction_id=job.prediction_id,
                             attempt=job.attempt, result=outcome.result,
                             status_code=outcome.status_code)
         return attempt
@@ -217,7 +226,7 @@ class Webhooks:
         with self._lock:
             for reg in [r for r in self._active.values() if key in (None, r.key)]:
                 if reg.entry is not None:
-                    self.engine.scheduler.cancel(reg.entry)
+                    self.scheduler.cancel(reg.entry)
                 del self._active[reg.prediction_id]
             for gone in [i for i, r in self._done.items() if key in (None, r.key)]:
                 del self._done[gone]
@@ -236,7 +245,7 @@ class Webhooks:
         under the lock, so the entry is known before its handler can look for it."""
         with self._lock:
             try:
-                reg.entry = self.engine.scheduler.file(due, KIND, reg.prediction_id)
+                reg.entry = self.scheduler.file(due, KIND, reg.prediction_id)
                 reg.due = due
                 full = None
             except SchedulerFull as exc:
@@ -244,8 +253,8 @@ class Webhooks:
                 full = str(exc)
         if full is not None:
             self._unsent(reg.job(due=due), "refused", full)
-        elif due <= self.engine.clock.now():
-            self.engine.scheduler.run_due()
+        elif due <= self.clock.now():
+            self.scheduler.run_due()
 
     def _fire(self, entry: Entry) -> None:
         """The scheduler reached an attempt (or a reorder hold's time limit)."""
@@ -254,8 +263,8 @@ class Webhooks:
             if reg is None or reg.entry is not entry:
                 return  # canceled, moved or forgotten meanwhile
             reg.entry = None
-            prediction = self.engine.predictions.get(reg.prediction_id)
-            now = self.engine.clock.now()
+            prediction = self.find(reg.prediction_id)
+            now = self.clock.now()
             status = prediction.status_at(now) if prediction is not None else None
             job = reg.job(due=entry.due)
             if prediction is not None and status not in TERMINAL:
@@ -288,9 +297,9 @@ class Webhooks:
             if reg.state != "held":
                 return  # released meanwhile
             try:
-                reg.entry = self.engine.scheduler.file(due + REORDER_LIMIT, KIND,
+                reg.entry = self.scheduler.file(due + REORDER_LIMIT, KIND,
                                                        reg.prediction_id)
-                late = due + REORDER_LIMIT <= self.engine.clock.now()
+                late = due + REORDER_LIMIT <= self.clock.now()
             except SchedulerFull:  # no room to wait: send it now
                 self._held[reg.key].remove(reg)
                 reg.state = "sending"
@@ -298,14 +307,14 @@ class Webhooks:
         if late is None:
             self._dispatch(reg.job(due=due))
         elif late:
-            self.engine.scheduler.run_due()
+            self.scheduler.run_due()
 
     def _release(self, key: str) -> list[Registration]:
         """Held deliveries of ``key``, now to be sent (call with the lock)."""
         released = self._held.pop(key, [])
         for reg in released:
             if reg.entry is not None:
-                self.engine.scheduler.cancel(reg.entry)
+                self.scheduler.cancel(reg.entry)
                 reg.entry = None
             reg.state = "sending"
         return released
@@ -344,4 +353,4 @@ class Webhooks:
         self.record(job, replace(self._outcome(result, error), prediction_status=status))
 
     def _outcome(self, result: Result, error: str) -> Outcome:
-        return Outcome(result, self.engine.clock.now(), time.time(), error=error)
+        return Outcome(result, self.clock.now(), time.time(), error=error)

@@ -18,6 +18,7 @@ from fashn_mock import safejson
 from fashn_mock.clock import MAX_ADVANCE
 from fashn_mock.engine import Engine
 from fashn_mock.engine.errors import DomainError, InvalidRequest, Unauthenticated
+from fashn_mock.engine.network import NetworkRule, parse_profile
 from fashn_mock.engine.webhook_script import Rule as ScriptRule
 from fashn_mock.engine.webhook_script import build as build_script
 from fashn_mock.faces.common import read_body
@@ -32,6 +33,7 @@ INBOX_BODY_BYTES = 16 * 1024 * 1024
 SECRET_HEADERS = ("authorization", "cookie", TOKEN_HEADER)
 """Not kept by inboxes."""
 Handler = Callable[[Request], Awaitable[Any]]
+NETWORK_RULE_FIELDS = {"fault", "path", "method", "dialect", "key", "model", "times"}
 
 
 def render(request: Request, error: DomainError) -> Response:
@@ -193,7 +195,28 @@ def routes(engine: Engine) -> list[Route]:
 
     async def chaos(request: Request) -> Any:
         values = await body(request)
-        return engine.set_chaos(values.get("failure_rate"), values.get("jitter"))
+        if "network" in values:  # checked first: a refused profile changes nothing
+            _check_profile(values["network"])
+        result: dict[str, Any] = dict(engine.set_chaos(values.get("failure_rate"),
+                                                       values.get("jitter")))
+        if "network" in values:
+            engine.network.set_chaos(values["network"])
+        return {**result, "network": dict(engine.network.chaos)}
+
+    async def network(request: Request) -> Any:
+        if request.method == "DELETE":
+            engine.network.forget(request.query_params.get("key"))
+        elif request.method == "POST":
+            values = await body(request)
+            unknown = set(values) - NETWORK_RULE_FIELDS
+            if unknown:
+                raise InvalidRequest(f"network: unknown field(s) {sorted(unknown)}; known: "
+                                     f"{sorted(NETWORK_RULE_FIELDS)}")
+            if not isinstance(values.get("fault"), str):
+                raise InvalidRequest("fault: expected a network fault, e.g. reset or "
+                                     "delay=0.5", field="fault")
+            engine.network.schedule(NetworkRule(**values))
+        return engine.network.as_json()
 
     async def replay(request: Request) -> Any:
         """What replay loaded, played and missed (``cassettes.routes``)."""
@@ -278,6 +301,7 @@ def routes(engine: Engine) -> list[Route]:
         ("/violations", violations, ["GET"]),
         ("/behaviour", behaviour, ["GET"]),
         ("/chaos", chaos, ["PUT"]),
+        ("/network", network, ["GET", "POST", "DELETE"]),
         ("/config", effective_config, ["GET"]),
         ("/replay", replay, ["GET"]),
         ("/webhooks", webhook_attempts, ["GET"]),
@@ -289,6 +313,14 @@ def routes(engine: Engine) -> list[Route]:
     return [*(Route(PREFIX + path, guarded(handler), methods=methods)
               for path, handler, methods in table),
             Route(PREFIX + "/inbox/{name}", receive, methods=["POST"])]
+
+
+def _check_profile(value: Any) -> None:
+    """A network chaos profile, or ``InvalidRequest`` saying what is wrong with it."""
+    try:
+        parse_profile(value)
+    except ValueError as error:
+        raise InvalidRequest(f"network: {error}", field="network") from None
 
 
 def _count(text: str) -> int:

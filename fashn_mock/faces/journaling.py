@@ -39,6 +39,8 @@ RECORDED_HEADERS = ("retry-after", "x-ratelimit-limit", "x-ratelimit-remaining",
                     "x-ratelimit-reset", "x-fashn-credits-used")
 RawHeaders = list[tuple[bytes, bytes]]
 STATUS_FIELD = re.compile(rb'"status":\s*"([a-z_]+)"')
+NETWORK_FAULT = "fashn_mock.network_fault"
+"""Scope key: the network fault injected into this exchange (``faces.network``)."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class Exchange:
     status: int = 0
     response_headers: RawHeaders | None = None
     response_body: bytearray | None = None
+    network_fault: dict[str, Any] | None = None
 
     def size(self) -> int:
         """About how many bytes this exchange holds."""
@@ -123,7 +126,7 @@ class JournalMiddleware:
         exchange = Exchange(self.engine.clock.now(), scope["method"], scope["path"][:PATH_CAP],
                             scope.get("query_string", b"")[:QUERY_CAP],
                             capped(scope.get("headers", [])), bytearray(),
-                            response_body=bytearray())
+                            response_body=bytearray(), network_fault=scope.get(NETWORK_FAULT))
         recorded = False
 
         def record() -> None:
@@ -178,7 +181,7 @@ def build_entry(exchange: Exchange, route: JournalRoute, strict: bool,
                           if k in RECORDED_HEADERS},
         prediction_id=_text(parsed.prediction_id), prediction_status=parsed.prediction_status,
         error=_text(parsed.error), violations=[shorten(v) for v in violations],
-        dialect=route.dialect)
+        dialect=route.dialect, network_fault=exchange.network_fault)
 
 
 def _text(value: str | None) -> str | None:

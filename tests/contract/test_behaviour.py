@@ -89,6 +89,72 @@ def test_report_from_the_emulators_own_journal(rates: dict[str, RateRule]) -> No
     assert all(f.key in (KEY, None) for f in report.findings)
 
 
+def faulted(at: float, method: str, path: str, fault: str, *, processed: bool = True,
+            body: Any = None, prediction_id: str | None = None, status: int = 200,
+            **extra: Any) -> dict[str, Any]:
+    return {**entry(at, method, path, status=status), "body": body,
+            "prediction_id": prediction_id,
+            "network_fault": {"kind": fault.split("=")[0], "spec": fault,
+                              "processed": processed, **extra}}
+
+
+RUN = {"model_name": "tryon-v1.6", "inputs": {"model_image": "a", "garment_image": "b"}}
+
+
+def run(at: float, prediction_id: str, body: Any = None) -> dict[str, Any]:
+    return {**entry(at, "POST", "/v1/run"), "body": body or RUN,
+            "prediction_id": prediction_id}
+
+
+def test_a_retried_reset_is_a_reaction_not_a_finding() -> None:
+    journal = [run(0.0, "p1"),
+               faulted(1.0, "GET", "/v1/status/p1", "reset", processed=False, status=0),
+               entry(1.0, prediction_status="completed")]
+    report = analyse(journal)
+    assert report.ok  # the retry right after a reset is not fast polling
+    [reaction] = report.network
+    assert (reaction.fault, reaction.reaction, reaction.after) == ("reset", "retried", 0.0)
+    assert "reset on GET /v1/status/p1: retried after 0.000 s" in report.render()
+    assert report.as_json()["network"][0]["reaction"] == "retried"
+
+
+def test_a_fault_the_client_gave_up_on() -> None:
+    report = analyse([faulted(0.0, "POST", "/v1/run", "empty", processed=False, status=0),
+                      entry(400.0, "POST", "/v1/run")])  # later than the retry window
+    assert [r.reaction for r in report.network] == ["did-not-retry"]
+
+
+def test_resubmitting_a_run_whose_answer_was_lost() -> None:
+    journal = [faulted(0.0, "POST", "/v1/run", "lost-response", body=RUN, prediction_id="p1"),
+               run(2.0, "p2")]
+    report = analyse(journal)
+    [finding] = report.of_kind("double-submit")
+    assert finding.at == 2.0 and "p1" in finding.message and "p2" in finding.message
+    assert "2 predictions" in finding.message
+    assert [r.reaction for r in report.network] == ["resubmitted"]
+
+
+@pytest.mark.parametrize(("fault", "extra", "double"), [
+    ("truncate", {}, True), ("malformed", {}, True),
+    ("delay=5", {"client_left": True}, True), ("dribble=5", {"client_left": True}, True),
+    ("delay=0.1", {}, False),  # the client read the answer: a second run is deliberate
+    ("reset", {"processed": False}, False),
+])
+def test_which_faults_make_a_resubmission_a_double_submit(fault: str, extra: dict[str, Any],
+                                                          double: bool) -> None:
+    first = faulted(0.0, "POST", "/v1/run", fault, body=RUN, prediction_id="p1", **extra)
+    report = analyse([first, run(1.0, "p2")])
+    assert bool(report.of_kind("double-submit")) is double
+
+
+def test_a_different_run_after_a_lost_answer_is_only_a_retry() -> None:
+    other = {**RUN, "inputs": {"model_image": "c", "garment_image": "b"}}
+    journal = [faulted(0.0, "POST", "/v1/run", "lost-response", body=RUN, prediction_id="p1"),
+               run(1.0, "p2", other)]
+    report = analyse(journal)
+    assert report.ok and [r.reaction for r in report.network] == ["retried"]
+
+
 def run_with_webhook(at: float, prediction_id: str = "p1") -> dict[str, Any]:
     return {**entry(at, "POST", "/v1/run"), "query": {"webhook_url": "http://127.0.0.1/h"},
             "prediction_id": prediction_id}

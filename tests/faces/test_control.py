@@ -51,7 +51,7 @@ def test_faults_predictions_and_interruptions(emulator: Emulator,
 
 def test_chaos_and_config(client: httpx.Client) -> None:
     assert client.put("/_mock/chaos", json={"failure_rate": 0.5}).json() == {
-        "failure_rate": 0.5, "jitter": 0.0}
+        "failure_rate": 0.5, "jitter": 0.0, "network": {}}
     assert client.put("/_mock/chaos", json={"jitter": 2}).status_code == 400
     assert client.get("/_mock/config").json()["failure_rate"] == 0.5
 
