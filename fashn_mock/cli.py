@@ -88,6 +88,10 @@ def _rate_options(func: Any) -> Any:
         show_default=False,
         help="chaos: seeded network faults per kind, e.g. reset=0.05,delay=0.2..1=0.1 "
              "(see README, Network faults)")
+@option("--webhook-allow-host", "webhook_allow_hosts", env=ENV + "WEBHOOK_ALLOW_HOSTS",
+        multiple=True, type=Listed(), metavar="HOST", show_default=False,
+        help="also deliver webhooks to this host name (loopback always); repeatable "
+             "(env: comma-separated)")
 @option("--no-control", env=ENV + "NO_CONTROL", is_flag=True,
         help="do not serve the /_mock control API")
 @option("--control-token", env=ENV + "CONTROL_TOKEN", show_default=False,
@@ -169,6 +173,7 @@ def config_from(params: Mapping[str, Any]) -> Config:
                   rates={route: params[f"rate_{route}"] for route in DEFAULT_RATES},
                   concurrency=params["concurrency"], failure_rate=params["failure_rate"],
                   jitter=params["jitter"], network_chaos=params["network_chaos"],
+                  webhook_allow_hosts=tuple(params["webhook_allow_hosts"]),
                   control=not params["no_control"],
                   control_token=params["control_token"],
                   journal_size=params["journal_size"],
