@@ -17,6 +17,9 @@ class DomainError(Exception):
     ``scripted`` is true when a test asked for it (``X-Fashn-Mock-Error``, ``fail_next``)."""
 
     scripted: bool = False
+    counted: Window | None = None
+    """The rate window this request was counted in before it was refused, if any (so
+    a face can still send the window's headers)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

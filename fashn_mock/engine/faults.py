@@ -103,6 +103,9 @@ class FaultPlan:
         self.jitter = jitter
         self._rng = random.Random(f"chaos:{seed}")
 
+    def reseed(self, seed: int) -> None:
+        self._rng.seed(f"chaos:{seed}")
+
     def schedule(self, rule: FaultRule) -> FaultRule:
         check_name(rule.error)
         if rule.model is not None and rule.model not in BY_NAME:

@@ -2,7 +2,8 @@
 predictions, and every key's books with its rate windows and slots.
 
 Each view is a function of ``(engine, now)`` run through ``engine.inspect(...)``,
-so it reads one consistent instant under the engine's lock. It copies what it
+so it reads one instant of the clock, holding the store's guard (the in-memory
+store's lock: one consistent state; a shared store reads as it goes). It copies what it
 shows into frozen records (predictions are mutable: an interruption moves their
 instants). Nothing is counted or consumed; books are settled as any read settles
 them, so balances show what ``/v1/credits`` would answer.
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fashn_mock.engine.ledger import Balance
-from fashn_mock.engine.prediction import ANY_KEY, TERMINAL, Prediction
+from fashn_mock.engine.prediction import TERMINAL, Prediction
 
 if TYPE_CHECKING:
     from fashn_mock.engine.core import Engine
@@ -65,8 +66,8 @@ def row(prediction: Prediction, now: float) -> Row:
 def prediction_row(prediction_id: str) -> Callable[[Engine, float], Row | None]:
     """One prediction of any key (None when there is no such prediction)."""
     def read(engine: Engine, now: float) -> Row | None:
-        prediction = engine.predictions.get(prediction_id)
-        return row(prediction, now) if prediction is not None else None
+        found = engine.ledger.find(prediction_id)
+        return row(found[0], now) if found is not None else None
     return read
 
 
@@ -107,9 +108,7 @@ def prediction_page(wanted: Filter, offset: int = 0,
         models: set[str] = set()
         dialects: set[str] = set()
         total = 0
-        for prediction in reversed(engine.predictions.values()):
-            if prediction.key == ANY_KEY:
-                continue
+        for prediction in engine.ledger.newest_first():
             models.add(prediction.model)
             dialects.add(prediction.dialect)
             if (wanted.key is not None and prediction.key != wanted.key) \
@@ -170,7 +169,7 @@ def books_page(offset: int = 0, limit: int = 50,
     offset, limit = max(0, offset), max(1, min(limit, MAX_PAGE))
 
     def read(engine: Engine, now: float) -> BooksPage:
-        known = set(engine.books.accounts) | engine.rates.keys()
+        known = engine.ledger.known_keys()
         keys = sorted(k for k in known if key is None or k == key)
         shown = [key_books(engine, k, now) for k in keys[offset:offset + limit]]
         return BooksPage(shown, len(keys), offset, limit, now)
@@ -178,19 +177,13 @@ def books_page(offset: int = 0, limit: int = 50,
 
 
 def key_books(engine: Engine, key: str, now: float) -> KeyBooks:
-    books = engine.books
-    account = books.accounts.get(key)
-    if account is not None:
-        books.settle(account, now)
-        balance, slots, tracked = account.balance, account.open, len(account.ids)
-    else:  # a key seen only by the rate windows: its balance was never touched
-        balance, slots, tracked = Balance(on_demand=books.start), 0, 0
-    used = {rule: (count, reset_at) for rule, count, reset_at in engine.rates.usage(key, now)}
+    state = engine.ledger.key_state(key, now)
+    used = {rule: (count, reset_at) for rule, count, reset_at in state.usage}
     gauges = []
-    for name, rule in engine.rates.rules.items():
+    for name, rule in engine.ledger.rules.items():
         count, reset_at = used.get(name, (0, None))
         gauges.append(Gauge(name, count, rule.limit, rule.window, reset_at))
-    return KeyBooks(key, Balance(balance.subscription, balance.on_demand, balance.reserved,
-                                 balance.charged, balance.waived, balance.spent_usd),
-                    slots, books.concurrency if books.limits else None, tracked,
+    config = engine.config
+    return KeyBooks(key, state.balance, state.slots,
+                    config.concurrency if config.limits else None, state.tracked,
                     tuple(gauges))

@@ -11,11 +11,10 @@ from __future__ import annotations
 import os
 import random
 import secrets
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from fashn_mock.catalog import RUNTIME_ERRORS, ModelSpec
 from fashn_mock.config import Config
-from fashn_mock.engine.faults import FaultPlan
 from fashn_mock.engine.inputs import LoadedImages
 from fashn_mock.engine.playback import Playback
 from fashn_mock.engine.prediction import ANY_KEY, Prediction, schedule
@@ -28,6 +27,16 @@ DOCS_EXAMPLE_ID = "123a87r9-4129-4bb3-be18-9c9fb5bd7fc1-u1"
 """The id in the docs' curl examples: a completed try-on visible to every key."""
 
 Interruption = Literal["canceled", "time_out"]
+
+
+class Chaos(Protocol):
+    """The seeded chaos draws of a fault plan (``engine.faults.FaultPlan``)."""
+
+    def chaos(self, spec: ModelSpec) -> str | None:
+        ...
+
+    def jitter_factor(self) -> float:
+        ...
 
 
 class Submission:
@@ -44,7 +53,7 @@ class Submission:
         self.rng.seed(self.seed)
 
     def create(self, key: str, run: RunRequest, now: float, *, cost: int,
-               requested: str | None, loaded: LoadedImages, plan: FaultPlan, dialect: str,
+               requested: str | None, loaded: LoadedImages, plan: Chaos, dialect: str,
                price_usd: float, webhook_url: str | None) -> Prediction:
         """A new prediction, its outcome decided now and its phases on the clock."""
         spec = run.spec
@@ -98,7 +107,7 @@ class Submission:
 
     @staticmethod
     def _failure(run: RunRequest, requested: str | None, loaded: LoadedImages,
-                 plan: FaultPlan) -> tuple[str, str] | None:
+                 plan: Chaos) -> tuple[str, str] | None:
         if requested is not None:
             return requested, RUNTIME_ERRORS[requested].message
         if loaded.error:

@@ -74,7 +74,8 @@ class Deliverer:
         webhooks.record(job, outcome)
 
     async def _post(self, job: Job, post: Post, at: float, wall: float) -> Outcome:
-        prediction = self.engine.predictions.get(job.prediction_id)
+        found = self.engine.ledger.find(job.prediction_id)
+        prediction = found[0] if found is not None else None
         if prediction is None:
             return Outcome("failed", at, wall, error="the prediction no longer exists")
         state = PredictionState(prediction, prediction.status_at(at), at)

@@ -31,7 +31,7 @@ from starlette.routing import Route
 
 from fashn_mock.catalog.gateways import concurred as gateway
 from fashn_mock.engine import TERMINAL, Engine, faults
-from fashn_mock.engine.errors import Unauthenticated
+from fashn_mock.engine.errors import DomainError, Unauthenticated, Window
 from fashn_mock.engine.prediction import Prediction
 from fashn_mock.faces.common import (
     answering_errors,
@@ -97,22 +97,33 @@ class Face:
     def admit(self, request: Request, rule: str) -> tuple[str, dict[str, str]]:
         """Authenticate and count the request in its window, then apply a scripted
         refusal (``X-Fashn-Mock-Error``); the window's headers for the response."""
-        try:
-            key = self.authenticate(request)
-        except Unauthenticated:
-            request.state.rate_headers = self.unused_window(rule)
-            raise
-        window = self.engine.admit(key, rule)
-        headers = window_headers(window) if window is not None else {}
-        request.state.rate_headers = headers
+        key = self.identify(request, rule)
+        headers = self.count(request, key, rule)
         scripted = request.headers.get(faults.HEADER)
         if scripted is not None and faults.check_name(scripted) in faults.REFUSALS:
             raise faults.refusal(scripted)
-        return key, dict(headers)
+        return key, headers
+
+    def identify(self, request: Request, rule: str) -> str:
+        try:
+            return self.authenticate(request)
+        except Unauthenticated:
+            request.state.rate_headers = self.unused_window(rule)
+            raise
+
+    def count(self, request: Request, key: str, rule: str) -> dict[str, str]:
+        return self.remember(request, self.engine.admit(key, rule))
+
+    @staticmethod
+    def remember(request: Request, window: Window | None) -> dict[str, str]:
+        """The window's headers, also for a refusal answered later."""
+        headers = window_headers(window) if window is not None else {}
+        request.state.rate_headers = headers
+        return dict(headers)
 
     def unused_window(self, rule: str) -> dict[str, str]:
         """Rate headers for a request that was not counted: the whole window left."""
-        found = self.engine.rates.rules.get(rule)
+        found = self.engine.ledger.rules.get(rule)
         if found is None:
             return {}
         reset = self.engine.clock.now() + found.window
@@ -120,15 +131,35 @@ class Face:
                 "X-RateLimit-Remaining": str(found.limit),
                 "X-RateLimit-Reset": str(math.ceil(reset))}
 
-    async def submit(self, request: Request, key: str) -> Prediction:
-        """Parse the ``{model_name, inputs}`` body (its 10 models only) and submit it."""
-        raw = await read_body(request, self.engine.config.max_body_bytes)
-        run: RunRequest = parse_run_body(parse_json(raw), gateway.BY_NAME, legacy_model=None)
+    async def submit(self, request: Request, rule: str) -> tuple[str, Prediction,
+                                                                 dict[str, str]]:
+        """Authenticate, parse the ``{model_name, inputs}`` body (its 10 models only) and
+        submit it, counting it in ``rule``'s window in the same step as its slot and
+        credits. Whatever is refused after authentication counts in the window."""
+        key = self.identify(request, rule)
+        scripted = request.headers.get(faults.HEADER)
+        try:
+            refused = scripted is not None and faults.check_name(scripted) in faults.REFUSALS
+            if not refused:
+                raw = await read_body(request, self.engine.config.max_body_bytes)
+                run: RunRequest = parse_run_body(parse_json(raw), gateway.BY_NAME,
+                                                 legacy_model=None)
+        except DomainError:
+            self.count(request, key, rule)
+            raise
+        if refused:
+            self.count(request, key, rule)
+            raise faults.refusal(scripted)  # type: ignore[arg-type]
         submit = functools.partial(
-            self.engine.submit, key, run, dialect=gateway.DIALECT,
-            cost=gateway.price(run.spec.name, run.inputs),
-            scripted_error=request.headers.get(faults.HEADER))
-        return submit() if runs_inline(raw, self.engine) else await run_in_threadpool(submit)
+            self.engine.submit_counted, key, run, rule=rule, dialect=gateway.DIALECT,
+            cost=gateway.price(run.spec.name, run.inputs), scripted_error=scripted)
+        try:
+            submitted = submit() if runs_inline(raw, self.engine) \
+                else await run_in_threadpool(submit)
+        except DomainError as error:
+            self.remember(request, error.counted)
+            raise
+        return key, submitted.prediction, self.remember(request, submitted.window)
 
     # --- endpoints -------------------------------------------------------------------
     def guarded(self, endpoint: Endpoint) -> Endpoint:
@@ -140,8 +171,7 @@ class Face:
         return with_meta
 
     async def run(self, request: Request) -> Response:
-        key, headers = self.admit(request, "concurred.run")
-        prediction = await self.submit(request, key)
+        _, prediction, headers = await self.submit(request, "concurred.run")
         return JSONResponse({
             "success": True,
             "data": {"prediction_id": prediction.id, "status": "starting",
@@ -164,8 +194,7 @@ class Face:
             "error": error}}, headers=headers)
 
     async def subscribe(self, request: Request) -> Response:
-        key, headers = self.admit(request, "concurred.subscribe")
-        prediction = await self.submit(request, key)
+        key, prediction, headers = await self.submit(request, "concurred.subscribe")
         frames = self.streams.follow(key, prediction,
                                      base_url(request, self.engine.config.public_url))
         return EventSourceResponse(frames, headers=headers, ping=PING_SECONDS,

@@ -16,7 +16,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from fashn_mock.engine import TERMINAL, Engine, Prediction, webhook_script
+from fashn_mock.engine import TERMINAL, Engine, webhook_script
+from fashn_mock.engine.core import Submitted
+from fashn_mock.engine.errors import DomainError, Window
 from fashn_mock.engine.faults import HEADER as SCRIPTED_ERROR_HEADER
 from fashn_mock.engine.views import PredictionState
 from fashn_mock.engine.webhooks import Order
@@ -63,6 +65,14 @@ def webhook_order(request: Request, public_url: str | None
     return lambda run: Order(base, webhook_script.requested(header, run.canonical_inputs()))
 
 
+def remember(request: Request, window: Window | None) -> dict[str, str]:
+    """The window's headers, kept for a refusal rendered later (``errors.render``)."""
+    if window is None:
+        return {}
+    request.state.rate_headers = window_headers(window)
+    return dict(request.state.rate_headers)
+
+
 def routes(engine: Engine) -> list[Route]:
     config = engine.config
     guarded = answering_errors(render)
@@ -74,30 +84,42 @@ def routes(engine: Engine) -> list[Route]:
     def admit(request: Request, route: str) -> tuple[str, dict[str, str]]:
         """Authenticate and count the request; its rate headers for the response."""
         key = engine.check_key(require_bearer(request.headers.get("authorization")))
-        window = engine.admit(key, route, request.headers.get(SCRIPTED_ERROR_HEADER))
-        if window is None:
-            return key, {}
-        request.state.rate_headers = window_headers(window)  # also for later refusals
-        return key, dict(request.state.rate_headers)
+        return key, count(request, key, route, request.headers.get(SCRIPTED_ERROR_HEADER))
+
+    def count(request: Request, key: str, route: str,
+              scripted_error: str | None = None) -> dict[str, str]:
+        window = engine.admit(key, route, scripted_error)
+        return remember(request, window)
 
     @guarded
     async def run(request: Request) -> Response:
-        key, headers = admit(request, "run")
-        raw = await read_body(request, config.max_body_bytes)
-        run_request = parse_run_body(parse_json(raw))
-        webhook_url = parse_webhook_url(request.query_params.get("webhook_url")) \
-            if request.scope["query_string"] else None
-        order = webhook_order(request, config.public_url) if webhook_url is not None else None
+        key = engine.check_key(require_bearer(request.headers.get("authorization")))
         scripted_error = request.headers.get(SCRIPTED_ERROR_HEADER)
+        engine.screen(scripted_error)
+        try:
+            raw = await read_body(request, config.max_body_bytes)
+            run_request = parse_run_body(parse_json(raw))
+            webhook_url = parse_webhook_url(request.query_params.get("webhook_url")) \
+                if request.scope["query_string"] else None
+        except DomainError:
+            count(request, key, "run")  # a bad request counts in the window too
+            raise
+        order = webhook_order(request, config.public_url) if webhook_url is not None else None
 
-        def submit() -> Prediction:
-            return engine.submit(key, run_request, webhook_url=webhook_url,
-                                 webhook=order(run_request) if order else None,
-                                 scripted_error=scripted_error)
+        def submit() -> Submitted:
+            return engine.submit_counted(key, run_request, rule="run", webhook_url=webhook_url,
+                                         webhook=order(run_request) if order else None,
+                                         scripted_error=scripted_error)
 
-        prediction = submit() if runs_inline(raw, engine) else await run_in_threadpool(submit)
+        try:
+            submitted = submit() if runs_inline(raw, engine) \
+                else await run_in_threadpool(submit)
+        except DomainError as refused:
+            remember(request, refused.counted)
+            raise
+        headers = remember(request, submitted.window)
         # the ids are UUID-shaped: no JSON escaping is ever needed
-        return Response(b'{"id":"%s","error":null}' % prediction.id.encode(),
+        return Response(b'{"id":"%s","error":null}' % submitted.prediction.id.encode(),
                         media_type="application/json", headers=headers)
 
     @guarded

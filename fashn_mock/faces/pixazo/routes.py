@@ -26,7 +26,7 @@ from starlette.routing import Route
 
 from fashn_mock.catalog.gateways import pixazo
 from fashn_mock.engine import Engine
-from fashn_mock.engine.errors import Unauthenticated, UnknownPrediction
+from fashn_mock.engine.errors import DomainError, Unauthenticated, UnknownPrediction
 from fashn_mock.engine.faults import HEADER as SCRIPTED_ERROR_HEADER
 from fashn_mock.engine.views import PredictionState
 from fashn_mock.faces.common import answering_errors, base_url, read_body
@@ -43,7 +43,7 @@ BASES = ("/fashn-virtual-try-on-917/v1", "/fashn-virtual-try-on/v1")
 SUBMIT, RESULT = "/fashn-virtual-try-on-request", "/fashn-virtual-try-on-request-result"
 KEY_HEADER = "ocp-apim-subscription-key"
 RULES = {SUBMIT: "pixazo-request", RESULT: "pixazo-result"}
-"""Rate-window names (``engine.rates.rules``); none is configured by default."""
+"""Rate-window names (``engine.ledger.rules``); none is configured by default."""
 RESULT_BODY_LIMIT = 64 * 1024
 """A result body is ``{"request_id": ...}``: anything much larger is refused early."""
 
@@ -87,15 +87,20 @@ def routes(engine: Engine) -> list[Route]:
 
     @guarded
     async def submit(request: Request) -> Response:
-        key = admit(request, SUBMIT)
-        raw = await read_body(request, config.max_body_bytes)
-        run = bodies.parse_request(parse_json(raw))
+        key = engine.check_key(subscription_key(request.headers.get(KEY_HEADER)))
+        scripted_error = request.headers.get(SCRIPTED_ERROR_HEADER)
+        engine.screen(scripted_error)
+        try:
+            raw = await read_body(request, config.max_body_bytes)
+            run = bodies.parse_request(parse_json(raw))
+        except DomainError:
+            engine.admit(key, RULES[SUBMIT])  # a bad request counts in the window too
+            raise
         start = functools.partial(
-            engine.submit, key, run, dialect=DIALECT, cost=pixazo.CREDITS,
-            price_usd=pixazo.PRICE_USD,
-            scripted_error=request.headers.get(SCRIPTED_ERROR_HEADER))
-        prediction = start() if runs_inline(raw, engine) else await run_in_threadpool(start)
-        return JSONResponse(bodies.submitted(prediction))
+            engine.submit_counted, key, run, rule=RULES[SUBMIT], dialect=DIALECT,
+            cost=pixazo.CREDITS, price_usd=pixazo.PRICE_USD, scripted_error=scripted_error)
+        submitted = start() if runs_inline(raw, engine) else await run_in_threadpool(start)
+        return JSONResponse(bodies.submitted(submitted.prediction))
 
     @guarded
     async def result(request: Request) -> Response:

@@ -201,7 +201,7 @@ def test_a_bug_answers_pixazos_500(emulator: Emulator, pixazo: httpx.Client) -> 
     def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError
 
-    emulator.engine.submit = broken  # type: ignore[method-assign, assignment]
+    emulator.engine.submit_counted = broken  # type: ignore[method-assign, assignment]
     response = pixazo.post(SUBMIT, json=flat())
     assert response.status_code == 500
     assert response.json() == {"error": TEXTS[500]}
