@@ -82,6 +82,8 @@ class Engine:
         """Recorded sessions offered every run first (``fashn_mock.cassettes``)."""
         self.submission = Submission(self.config)
         self.faults: Faults = self.store.faults(self.config)
+        self.sequence = self.store.sequence()
+        """Numbers each new prediction (``engine.draws``)."""
         self.ledger: Ledger = self.store.ledger(self.config, self.clock, self.faults)
         """Predictions and the books (``store.base.Ledger``)."""
         self.reset()
@@ -97,7 +99,7 @@ class Engine:
         else:
             self.submission.reseed()
             self.ledger.forget()
-            self.faults.reseed(self.submission.seed)
+            self.sequence.restart()
             self.faults.set_chaos(self.config.failure_rate, self.config.jitter)
             self.network = NetworkPlan(self.submission.seed, self.config.network_chaos)
             self.scheduler.clear()
@@ -204,10 +206,12 @@ class Engine:
             raise faults.refusal(requested)
         window = None
         count = rule if rule in self.ledger.rules else None
+        sequence = self.sequence.take()
         while True:
             def build(now: float, wanted: str | None = requested) -> Prediction:
                 return self.submission.create(
-                    key, run, now, cost=cost, requested=wanted, loaded=loaded,
+                    key, run, now, sequence=sequence, cost=cost, requested=wanted,
+                    loaded=loaded,
                     plan=self.faults, dialect=dialect, price_usd=price_usd,
                     webhook_url=webhook_url)
 
@@ -234,10 +238,11 @@ class Engine:
                          window: Window | None) -> Prediction:
         """Admit a request answered by a recording: the books as usual, the rest replayed."""
         cost = run.spec.credits(run.inputs) if playback.cost is None else playback.cost
+        sequence = self.sequence.take()
 
         def build(now: float) -> Prediction:
-            return self.submission.replay(key, run, now, playback, cost=cost,
-                                          webhook_url=webhook_url)
+            return self.submission.replay(key, run, now, playback, sequence=sequence,
+                                          cost=cost, webhook_url=webhook_url)
 
         try:
             prediction = self.ledger.admit(key, run.spec.name, cost, build, None, False)[0]

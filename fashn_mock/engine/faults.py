@@ -9,11 +9,10 @@ model M with E"), plus a seeded chaos failure rate.
 from __future__ import annotations
 
 import json
-import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from fashn_mock.catalog import BY_NAME, RUNTIME_ERRORS, ModelSpec
 from fashn_mock.engine.errors import (
@@ -27,6 +26,7 @@ from fashn_mock.engine.errors import (
     UnknownPrediction,
 )
 
+T = TypeVar("T")
 MARKER = re.compile(r"fashn-mock-error=([A-Za-z0-9_]+)")
 HEADER = "x-fashn-mock-error"
 SCRIPTED = "scripted by fashn-mock"
@@ -96,15 +96,40 @@ class FaultRule:
         return asdict(self)
 
 
+class Rng(Protocol):
+    """The draws chaos needs (``random.Random``, or a prediction's ``engine.draws.Draws``)."""
+
+    def random(self) -> float:
+        ...
+
+    def uniform(self, a: float, b: float) -> float:
+        ...
+
+    def choice(self, options: Sequence[T]) -> T:
+        ...
+
+
+def chaos(failure_rate: float, spec: ModelSpec, rng: Rng) -> str | None:
+    """A random runtime error of ``spec``, at ``failure_rate``."""
+    if failure_rate > 0 and rng.random() < failure_rate:
+        return rng.choice(spec.runtime_errors)
+    return None
+
+
+def jitter_factor(jitter: float, rng: Rng) -> float:
+    """What to multiply durations by: within 1 +- ``jitter``."""
+    if jitter <= 0:
+        return 1.0
+    return rng.uniform(1 - jitter, 1 + jitter)
+
+
 class FaultPlan:
-    def __init__(self, seed: int, failure_rate: float = 0.0, jitter: float = 0.0) -> None:
+    """Scheduled fault rules and the chaos rates, in this process (``store.memory``)."""
+
+    def __init__(self, failure_rate: float = 0.0, jitter: float = 0.0) -> None:
         self.rules: list[FaultRule] = []
         self.failure_rate = failure_rate
         self.jitter = jitter
-        self._rng = random.Random(f"chaos:{seed}")
-
-    def reseed(self, seed: int) -> None:
-        self._rng.seed(f"chaos:{seed}")
 
     def schedule(self, rule: FaultRule) -> FaultRule:
         check_name(rule.error)
@@ -142,17 +167,6 @@ class FaultPlan:
         if jitter is not None:
             self.jitter = float(jitter)
         return {"failure_rate": self.failure_rate, "jitter": self.jitter}
-
-    def chaos(self, spec: ModelSpec) -> str | None:
-        """A seeded random runtime error, at ``failure_rate``."""
-        if self.failure_rate > 0 and self._rng.random() < self.failure_rate:
-            return self._rng.choice(spec.runtime_errors)
-        return None
-
-    def jitter_factor(self) -> float:
-        if self.jitter <= 0:
-            return 1.0
-        return self._rng.uniform(1 - self.jitter, 1 + self.jitter)
 
     def forget(self, key: str | None = None) -> None:
         self.rules = [r for r in self.rules if key is not None and r.key != key]

@@ -9,7 +9,6 @@ and their order: docs/api-facts.md#lifecycle.
 from __future__ import annotations
 
 import json
-import random
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -113,7 +112,12 @@ class Prediction:
         return [{"status": status, "at": at} for status, at in kept]
 
 
-def schedule(created_at: float, seconds: Seconds, rng: random.Random, scale: float,
+class Uniform(Protocol):
+    def uniform(self, a: float, b: float) -> float:
+        ...
+
+
+def schedule(created_at: float, seconds: Seconds, rng: Uniform, scale: float,
              failure: RuntimeErrorSpec | None) -> tuple[float, float, float]:
     """Phase instants (queued, processing, finished) for a new prediction.
 

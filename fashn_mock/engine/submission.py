@@ -1,20 +1,22 @@
 """How a new prediction is made: its id, its fate and its timeline on the clock.
 
-Everything random here comes from one seeded generator, so the same requests and
-seed give the same ids, durations and failures. Without a seed (``Config.seed``
-None) durations use a random one and ids come from the operating system, so they
-cannot be predicted from ids seen before.
+Everything random about a prediction comes from ``Draws(seed, sequence)``
+(``engine.draws``): the same requests and seed give the same ids, durations and
+failures, and processes sharing a store (hence its sequence) never repeat one.
+Without a seed (``Config.seed`` None) durations use a random one and ids come from
+the operating system, so they cannot be predicted from ids seen before.
 """
 
 from __future__ import annotations
 
 import os
-import random
 import secrets
 from typing import Any, Literal, Protocol
 
 from fashn_mock.catalog import RUNTIME_ERRORS, ModelSpec
 from fashn_mock.config import Config
+from fashn_mock.engine import faults
+from fashn_mock.engine.draws import Draws
 from fashn_mock.engine.inputs import LoadedImages
 from fashn_mock.engine.playback import Playback
 from fashn_mock.engine.prediction import ANY_KEY, Prediction, schedule
@@ -30,19 +32,20 @@ Interruption = Literal["canceled", "time_out"]
 
 
 class Chaos(Protocol):
-    """The seeded chaos draws of a fault plan (``engine.faults.FaultPlan``)."""
+    """The chaos rates of a fault plan (``store.base.Faults``)."""
 
-    def chaos(self, spec: ModelSpec) -> str | None:
+    @property
+    def failure_rate(self) -> float:
         ...
 
-    def jitter_factor(self) -> float:
+    @property
+    def jitter(self) -> float:
         ...
 
 
 class Submission:
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.rng = random.Random()
         self.seed = 0
         self.reseed()
 
@@ -50,21 +53,23 @@ class Submission:
         """Back to the configured seed (or a fresh random one)."""
         self.seed = self.config.seed if self.config.seed is not None \
             else secrets.randbits(32)
-        self.rng.seed(self.seed)
 
-    def create(self, key: str, run: RunRequest, now: float, *, cost: int,
+    def create(self, key: str, run: RunRequest, now: float, *, sequence: int, cost: int,
                requested: str | None, loaded: LoadedImages, plan: Chaos, dialect: str,
                price_usd: float, webhook_url: str | None) -> Prediction:
-        """A new prediction, its outcome decided now and its phases on the clock."""
+        """A new prediction (the ``sequence``-th), its outcome decided now and its
+        phases on the clock."""
         spec = run.spec
-        failure = self._failure(run, requested, loaded, plan)
+        draws = Draws(self.seed, sequence)
+        prediction_id = self.new_id(draws)
+        failure = self._failure(run, requested, loaded, plan, draws)
         low, high = spec.seconds(run.inputs)
-        factor = plan.jitter_factor()
+        factor = faults.jitter_factor(plan.jitter, draws)
         queued_at, processing_at, finished_at = schedule(
-            now, (low * factor, high * factor), self.rng, self.config.time_scale,
+            now, (low * factor, high * factor), draws, self.config.time_scale,
             RUNTIME_ERRORS.get(failure[0]) if failure else None)
         return Prediction(
-            id=self.new_id(), key=key, model=spec.name, inputs_json=run.canonical_inputs(),
+            id=prediction_id, key=key, model=spec.name, inputs_json=run.canonical_inputs(),
             created_at=now, queued_at=queued_at, processing_at=processing_at,
             finished_at=finished_at, outcome="failed" if failure else "completed",
             error={"name": failure[0], "message": failure[1]} if failure else None,
@@ -75,12 +80,13 @@ class Submission:
             dialect=dialect, price_usd=price_usd)
 
     def replay(self, key: str, run: RunRequest, now: float, playback: Playback, *,
-               cost: int, webhook_url: str | None) -> Prediction:
+               sequence: int, cost: int, webhook_url: str | None) -> Prediction:
         """A prediction whose phases, outcome and outputs come from a recording."""
         spec = run.spec
         queued_at, processing_at, finished_at = playback.schedule(now, self.config.time_scale)
         return Prediction(
-            id=self.new_id(), key=key, model=spec.name, inputs_json=run.canonical_inputs(),
+            id=self.new_id(Draws(self.seed, sequence)), key=key, model=spec.name,
+            inputs_json=run.canonical_inputs(),
             created_at=now, queued_at=queued_at, processing_at=processing_at,
             finished_at=finished_at, outcome=playback.outcome, error=playback.error,
             cost=cost, outputs=playback.outputs, output_format=spec.output_format(run.inputs),
@@ -96,10 +102,11 @@ class Submission:
         prediction.finished_at = now
         prediction.outcome, prediction.error = outcome, None
 
-    def new_id(self) -> str:
-        """A seeded UUIDv4 string, formatted as ``str(uuid.UUID(int=..., version=4))``
-        would (without building the UUID object: this is on the hot path)."""
-        drawn = self.rng.getrandbits(128) if self.config.seed is not None \
+    def new_id(self, draws: Draws) -> str:
+        """A UUIDv4 string (seeded: from ``draws``; else from the OS), formatted as
+        ``str(uuid.UUID(int=..., version=4))`` would (without building the UUID
+        object: this is on the hot path)."""
+        drawn = draws.getrandbits(128) if self.config.seed is not None \
             else int.from_bytes(os.urandom(16))
         bits = drawn & VERSION_MASK | VERSION_4
         text = f"{bits:032x}"
@@ -107,7 +114,7 @@ class Submission:
 
     @staticmethod
     def _failure(run: RunRequest, requested: str | None, loaded: LoadedImages,
-                 plan: Chaos) -> tuple[str, str] | None:
+                 plan: Chaos, draws: Draws) -> tuple[str, str] | None:
         if requested is not None:
             return requested, RUNTIME_ERRORS[requested].message
         if loaded.error:
@@ -116,7 +123,7 @@ class Submission:
             message = check(run.inputs, loaded.sizes)
             if message:
                 return "InputValidationError", message
-        chaos = plan.chaos(run.spec)
+        chaos = faults.chaos(plan.failure_rate, run.spec, draws)
         return (chaos, RUNTIME_ERRORS[chaos].message) if chaos else None
 
 

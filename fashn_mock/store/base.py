@@ -15,7 +15,6 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from fashn_mock.catalog import ModelSpec
 from fashn_mock.catalog.quotas import RateRule
 from fashn_mock.clock import Clock
 from fashn_mock.config import Config
@@ -74,13 +73,17 @@ class Faults(Protocol):
     def forget(self, key: str | None = None) -> None:
         ...
 
-    def reseed(self, seed: int) -> None:
+
+class Sequence(Protocol):
+    """Numbers every new prediction (its random draws derive from it: ``engine.draws``);
+    shared by every process of a shared store, so no two predictions share one."""
+
+    def take(self) -> int:
+        """The next number: 1, 2, ... after a restart."""
         ...
 
-    def chaos(self, spec: ModelSpec) -> str | None:
-        ...
-
-    def jitter_factor(self) -> float:
+    def restart(self) -> None:
+        """Back to 1 (a full reset)."""
         ...
 
 
@@ -194,6 +197,9 @@ class Store(Protocol):
         ...
 
     def faults(self, config: Config) -> Faults:
+        ...
+
+    def sequence(self) -> Sequence:
         ...
 
     def ledger(self, config: Config, clock: Clock, faults: Faults) -> Ledger:

@@ -9,6 +9,7 @@ atomic with respect to each other and cost no more than the structures themselve
 from __future__ import annotations
 
 import heapq
+import itertools
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -225,6 +226,17 @@ class MemoryLedger:
             self.rates.sweep(now)
 
 
+class MemorySequence:
+    def __init__(self) -> None:
+        self._numbers = itertools.count(1)
+
+    def take(self) -> int:
+        return next(self._numbers)  # atomic in CPython: no lock needed
+
+    def restart(self) -> None:
+        self._numbers = itertools.count(1)
+
+
 class MemoryStore:
     """State in this process only (the default)."""
 
@@ -234,7 +246,10 @@ class MemoryStore:
         return local
 
     def faults(self, config: Config) -> FaultPlan:
-        return FaultPlan(0, config.failure_rate, config.jitter)
+        return FaultPlan(config.failure_rate, config.jitter)
+
+    def sequence(self) -> MemorySequence:
+        return MemorySequence()
 
     def ledger(self, config: Config, clock: Clock, faults: Faults) -> MemoryLedger:
         return MemoryLedger(config, clock, faults)

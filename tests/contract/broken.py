@@ -133,5 +133,5 @@ def shows_everyones_predictions(emulator: Emulator) -> Emulator:
 
 def reuses_ids(emulator: Emulator) -> Emulator:
     emulator.engine.submission.new_id = (  # type: ignore[method-assign]
-        lambda: "0b0b0b0b-0000-4000-8000-000000000000")
+        lambda *draws: "0b0b0b0b-0000-4000-8000-000000000000")
     return emulator

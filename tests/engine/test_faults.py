@@ -3,8 +3,16 @@ from __future__ import annotations
 import pytest
 
 from fashn_mock import catalog
+from fashn_mock.engine.draws import Draws
 from fashn_mock.engine.errors import InvalidRequest
-from fashn_mock.engine.faults import FaultPlan, FaultRule, check_name, marker_in
+from fashn_mock.engine.faults import (
+    FaultPlan,
+    FaultRule,
+    chaos,
+    check_name,
+    jitter_factor,
+    marker_in,
+)
 
 
 def test_marker_is_found_in_any_string() -> None:
@@ -23,7 +31,7 @@ def test_names_are_checked() -> None:
 
 
 def test_rules_are_consumed_in_order_and_filtered() -> None:
-    plan = FaultPlan(seed=0)
+    plan = FaultPlan()
     plan.schedule(FaultRule("PoseError", model="tryon-v1.6", times=2))
     plan.schedule(FaultRule("PipelineError", key="bob"))
     assert plan.take("alice", "edit") is None
@@ -37,19 +45,17 @@ def test_rules_are_consumed_in_order_and_filtered() -> None:
         plan.schedule(FaultRule("PoseError", times=0))
 
 
-def test_chaos_is_seeded() -> None:
+def test_chaos_is_drawn_from_the_seed_and_sequence() -> None:
     spec = catalog.BY_NAME["tryon-v1.6"]
-    first = [FaultPlan(seed=5, failure_rate=0.5).chaos(spec) for _ in range(1)]
-    draws = [FaultPlan(seed=5, failure_rate=0.5) for _ in range(2)]
-    sequences = [[plan.chaos(spec) for _ in range(50)] for plan in draws]
-    assert sequences[0] == sequences[1] and first[0] == sequences[0][0]
+    sequences = [[chaos(0.5, spec, Draws(5, n)) for n in range(1, 51)] for _ in range(2)]
+    assert sequences[0] == sequences[1]
+    assert sequences[0] != [chaos(0.5, spec, Draws(6, n)) for n in range(1, 51)]
     failures = [e for e in sequences[0] if e]
     assert 10 < len(failures) < 40 and set(failures) <= set(spec.runtime_errors)
-    assert FaultPlan(seed=5).chaos(spec) is None
+    assert chaos(0.0, spec, Draws(5, 1)) is None
 
 
 def test_jitter_stays_in_range() -> None:
-    plan = FaultPlan(seed=1, jitter=0.2)
-    factors = [plan.jitter_factor() for _ in range(200)]
+    factors = [jitter_factor(0.2, Draws(1, n)) for n in range(200)]
     assert min(factors) >= 0.8 and max(factors) <= 1.2 and len(set(factors)) > 100
-    assert FaultPlan(seed=1).jitter_factor() == 1.0
+    assert jitter_factor(0.0, Draws(1, 1)) == 1.0
