@@ -58,6 +58,11 @@ class Config:
     """Non-loopback host names that may be fetched when ``fetch_inputs`` is on."""
     webhook_allow_hosts: tuple[str, ...] = ()
     """Non-loopback host names webhooks may be delivered to (loopback is always allowed)."""
+    store: str | None = None
+    """Where the state lives: None (this process's memory), or a Redis/Valkey URL
+    (``redis://host:port/db``, ``rediss://``, ``valkey://``) shared by several processes."""
+    store_prefix: str = "fashn-mock"
+    """The shared store's key prefix: emulators with different prefixes share a server."""
 
     def __post_init__(self) -> None:
         _within("port", self.port, 0, 65535)
@@ -78,6 +83,11 @@ class Config:
         from fashn_mock.engine.network import parse_profile
 
         self.network_chaos = parse_profile(self.network_chaos)
+        from fashn_mock.store.names import check_prefix, check_url
+
+        if self.store is not None:
+            check_url(self.store)
+        check_prefix(self.store_prefix)
         if self.control_token is not None and not self.control_token:
             raise ValueError("control_token must not be empty (None = no token)")
 

@@ -57,8 +57,9 @@ class Emulator:
                  manual_clock: bool = False, api_key: str = "fa-fashn-mock",
                  **settings: Any) -> None:
         self.config = dataclasses.replace(config, **settings) if config else Config(**settings)
-        self.clock = clock or (Clock.manual() if manual_clock else Clock())
-        self.engine = Engine(self.config, self.clock)
+        self.engine = Engine(self.config, clock or (Clock.manual() if manual_clock else Clock()))
+        self.clock = self.engine.clock
+        """The emulator's clock (shared by every process on a shared store)."""
         self.deliverer = Deliverer(self.engine, payload, heavy=renders_inline,
                                    local={IN_PROCESS_URL: self._in_process})
         """Sends webhooks; ``IN_PROCESS_URL`` ones reach ``app`` without a socket."""
@@ -85,6 +86,11 @@ class Emulator:
         if self._serving is not None:
             self._serving.close()
         self._serving, self._server = None, None
+
+    def close(self) -> None:
+        """Stop serving, and let go of the store (a shared store keeps the state)."""
+        self.__exit__(None, None, None)
+        self.engine.close()
 
     def __call__(self, func: F) -> F:
         """Use as a decorator: serve while ``func`` runs."""

@@ -44,7 +44,7 @@ from fashn_mock.engine.webhooks import Order, Webhooks
 from fashn_mock.media import MediaStore
 from fashn_mock.media.fetch import fetcher_for
 from fashn_mock.store import Store, open_store
-from fashn_mock.store.base import Faults, Ledger
+from fashn_mock.store.base import Faults, Ledger, Sequence
 from fashn_mock.store.memory import MemoryLedger
 from fashn_mock.validation import RunRequest
 
@@ -65,7 +65,7 @@ class Engine:
     def __init__(self, config: Config | None = None, clock: Clock | None = None,
                  store: Store | None = None) -> None:
         self.config = config or Config()
-        self.store = store or open_store()
+        self.store = store or open_store(self.config.store, self.config.store_prefix)
         """Where the state lives (``fashn_mock.store``)."""
         self.clock = self.store.clock(clock or Clock())
         self.fetcher = fetcher_for(self.config)
@@ -82,11 +82,11 @@ class Engine:
         """Recorded sessions offered every run first (``fashn_mock.cassettes``)."""
         self.submission = Submission(self.config)
         self.faults: Faults = self.store.faults(self.config)
-        self.sequence = self.store.sequence()
-        """Numbers each new prediction (``engine.draws``)."""
         self.ledger: Ledger = self.store.ledger(self.config, self.clock, self.faults)
         """Predictions and the books (``store.base.Ledger``)."""
-        self.reset()
+        self.network = self.store.network(self.submission.seed, self.config)
+        if not self.store.shared:  # a shared store keeps what it holds
+            self.reset()
 
     # --- state -------------------------------------------------------------------
     def reset(self, key: str | None = None) -> None:
@@ -99,16 +99,25 @@ class Engine:
         else:
             self.submission.reseed()
             self.ledger.forget()
-            self.sequence.restart()
             self.faults.set_chaos(self.config.failure_rate, self.config.jitter)
-            self.network = NetworkPlan(self.submission.seed, self.config.network_chaos)
+            self.network = self.store.network(self.submission.seed, self.config)
             self.scheduler.clear()
         self.publish("reset", key=key)
+
+    def close(self) -> None:
+        """Stop this engine's threads and let go of its store (the state stays in it)."""
+        self.scheduler.close()
+        self.store.close()
 
     @property
     def predictions(self) -> dict[str, Prediction]:
         """Every stored prediction by id (the in-memory store's own dict)."""
         return self._memory().predictions
+
+    @property
+    def sequence(self) -> Sequence:
+        """Numbers each new prediction (``engine.draws``)."""
+        return self.ledger.sequence
 
     @property
     def books(self) -> Books:
@@ -206,9 +215,9 @@ class Engine:
             raise faults.refusal(requested)
         window = None
         count = rule if rule in self.ledger.rules else None
-        sequence = self.sequence.take()
         while True:
-            def build(now: float, wanted: str | None = requested) -> Prediction:
+            def build(now: float, sequence: int, wanted: str | None = requested
+                      ) -> Prediction:
                 return self.submission.create(
                     key, run, now, sequence=sequence, cost=cost, requested=wanted,
                     loaded=loaded,
@@ -238,9 +247,8 @@ class Engine:
                          window: Window | None) -> Prediction:
         """Admit a request answered by a recording: the books as usual, the rest replayed."""
         cost = run.spec.credits(run.inputs) if playback.cost is None else playback.cost
-        sequence = self.sequence.take()
 
-        def build(now: float) -> Prediction:
+        def build(now: float, sequence: int) -> Prediction:
             return self.submission.replay(key, run, now, playback, sequence=sequence,
                                           cost=cost, webhook_url=webhook_url)
 

@@ -125,5 +125,13 @@ class ServiceFault(DomainError):
         self.kind = kind
 
 
+class StoreUnavailable(ServiceFault):
+    """The shared store (Redis/Valkey) did not answer in time: nothing was done."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("unavailable", f"The emulator's shared store is unavailable "
+                                        f"({detail}); retry later")
+
+
 class Unsupported(DomainError):
     """The emulator cannot produce this here (e.g. video without PyAV installed)."""

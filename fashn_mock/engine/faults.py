@@ -123,6 +123,29 @@ def jitter_factor(jitter: float, rng: Rng) -> float:
     return rng.uniform(1 - jitter, 1 + jitter)
 
 
+def check_rule(rule: FaultRule) -> None:
+    """``InvalidRequest`` naming the field when a rule cannot be scheduled."""
+    check_name(rule.error)
+    if rule.model is not None and rule.model not in BY_NAME:
+        raise InvalidRequest(f"model: unknown model {rule.model!r}", field="model")
+    if not 1 <= rule.times <= MAX_TIMES:
+        raise InvalidRequest(f"times: must be within 1..{MAX_TIMES}", field="times")
+
+
+def full() -> InvalidRequest:
+    return InvalidRequest(f"faults: at most {MAX_RULES} rules may be pending", field="error")
+
+
+def check_chaos(failure_rate: float | None, jitter: float | None) -> None:
+    """``InvalidRequest`` naming the field when a chaos rate is out of range."""
+    if failure_rate is not None and not _fraction(failure_rate, 0, 1, closed=True):
+        raise InvalidRequest("failure_rate: must be a number within 0..1",
+                             field="failure_rate")
+    if jitter is not None and not _fraction(jitter, 0, 1, closed=False):
+        raise InvalidRequest("jitter: must be a number within 0..1 (exclusive)",
+                             field="jitter")
+
+
 class FaultPlan:
     """Scheduled fault rules and the chaos rates, in this process (``store.memory``)."""
 
@@ -132,14 +155,9 @@ class FaultPlan:
         self.jitter = jitter
 
     def schedule(self, rule: FaultRule) -> FaultRule:
-        check_name(rule.error)
-        if rule.model is not None and rule.model not in BY_NAME:
-            raise InvalidRequest(f"model: unknown model {rule.model!r}", field="model")
-        if not 1 <= rule.times <= MAX_TIMES:
-            raise InvalidRequest(f"times: must be within 1..{MAX_TIMES}", field="times")
+        check_rule(rule)
         if len(self.rules) >= MAX_RULES:
-            raise InvalidRequest(f"faults: at most {MAX_RULES} rules may be pending",
-                                 field="error")
+            raise full()
         self.rules.append(rule)
         return rule
 
@@ -156,12 +174,7 @@ class FaultPlan:
     def set_chaos(self, failure_rate: float | None = None,
                   jitter: float | None = None) -> dict[str, float]:
         """Change the chaos rates (each validated; None keeps it)."""
-        if failure_rate is not None and not _fraction(failure_rate, 0, 1, closed=True):
-            raise InvalidRequest("failure_rate: must be a number within 0..1",
-                                 field="failure_rate")
-        if jitter is not None and not _fraction(jitter, 0, 1, closed=False):
-            raise InvalidRequest("jitter: must be a number within 0..1 (exclusive)",
-                                 field="jitter")
+        check_chaos(failure_rate, jitter)
         if failure_rate is not None:
             self.failure_rate = float(failure_rate)
         if jitter is not None:

@@ -16,6 +16,8 @@ __all__ = ["Admission", "Faults", "KeyState", "Ledger", "MemoryStore", "Store",
 
 def open_store(url: str | None = None, prefix: str = "fashn-mock") -> Store:
     """The store at ``url`` (None: in memory)."""
-    if url is None:
+    if url is None or url == "memory":
         return MemoryStore()
-    raise ValueError(f"unsupported store URL {url!r}")
+    from fashn_mock.store.redis import RedisStore  # redis-py is imported only when used
+
+    return RedisStore(url, prefix)

@@ -21,11 +21,13 @@ from fashn_mock.config import Config
 from fashn_mock.engine.errors import Window
 from fashn_mock.engine.faults import FaultRule
 from fashn_mock.engine.ledger import Balance
+from fashn_mock.engine.network import NetworkPlan
 from fashn_mock.engine.prediction import Prediction
 from fashn_mock.engine.submission import Interruption
 
-Build = Callable[[float], Prediction]
-"""Makes the new prediction at the instant it is admitted (its phases hang off it)."""
+Build = Callable[[float, int], Prediction]
+"""Makes the new prediction at the instant it is admitted (its phases hang off it),
+given its sequence number (its random draws derive from it: ``engine.draws``)."""
 Usage = tuple[str, int, float | None]
 """(rule, requests in its window, when the oldest leaves it) of one key's window."""
 
@@ -51,8 +53,13 @@ class KeyState:
 class Faults(Protocol):
     """Scheduled fault rules and the chaos rates (``engine.faults.FaultPlan``)."""
 
-    failure_rate: float
-    jitter: float
+    @property
+    def failure_rate(self) -> float:
+        ...
+
+    @property
+    def jitter(self) -> float:
+        ...
 
     @property
     def rules(self) -> list[FaultRule]:
@@ -102,7 +109,12 @@ class Ledger(Protocol):
 
     @property
     def faults(self) -> Faults:
-        """The fault rules admission takes from (step 3 of ``Ticket``)."""
+        """The fault rules admission takes from (step 3 of ``admit``)."""
+        ...
+
+    @property
+    def sequence(self) -> Sequence:
+        """Numbers the predictions (``forget()`` restarts it)."""
         ...
 
     def guard(self) -> AbstractContextManager[Any]:
@@ -122,8 +134,11 @@ class Ledger(Protocol):
         4. a free concurrency slot (``NoFreeSlot``) and ``cost`` available credits
            (``OutOfCredits``) are reserved; the window stays counted when they refuse,
            and the refusal carries it (``DomainError.counted``);
-        5. ``build(now)`` makes the prediction, which is stored and tracked for
+        5. ``build(now, number)`` makes the prediction, which is stored and tracked for
            settlement and retention (settled at once when it already finished).
+
+        Every call takes one number from ``sequence`` (refused or not), so both stores
+        number predictions alike.
         """
         ...
 
@@ -199,10 +214,11 @@ class Store(Protocol):
     def faults(self, config: Config) -> Faults:
         ...
 
-    def sequence(self) -> Sequence:
+    def ledger(self, config: Config, clock: Clock, faults: Faults) -> Ledger:
         ...
 
-    def ledger(self, config: Config, clock: Clock, faults: Faults) -> Ledger:
+    def network(self, seed: int, config: Config) -> NetworkPlan:
+        """Network fault rules and chaos (its draws seeded with ``seed``)."""
         ...
 
     def close(self) -> None:

@@ -23,6 +23,7 @@ from fashn_mock.engine.errors import DomainError, RateLimited, Window
 from fashn_mock.engine.faults import FaultPlan
 from fashn_mock.engine.ledger import Balance
 from fashn_mock.engine.limits import RateWindows
+from fashn_mock.engine.network import NetworkPlan
 from fashn_mock.engine.prediction import ANY_KEY, TERMINAL, Prediction
 from fashn_mock.engine.submission import Interruption, Submission, docs_example
 from fashn_mock.store.base import Admission, Build, Faults, KeyState
@@ -43,6 +44,7 @@ class MemoryLedger:
         self.config = config
         self.clock = clock
         self.faults = faults
+        self.sequence = MemorySequence()
         self.lock = threading.RLock()
         self.books = Books(config.credits, config.concurrency, config.limits)
         self.rates = RateWindows(rate_rules(config))
@@ -60,6 +62,7 @@ class MemoryLedger:
     def admit(self, key: str, model: str, cost: int, build: Build, rule: str | None = None,
               faults: bool = True) -> Admission:
         with self.lock:
+            number = self.sequence.take()
             now = self.clock.now()
             window = None
             if rule is not None and rule in self.rules:
@@ -78,7 +81,7 @@ class MemoryLedger:
             except DomainError as refused:
                 refused.counted = window
                 raise
-            prediction = build(now)
+            prediction = build(now, number)
             self._track(account, prediction)
             if prediction.finished_at <= now:  # --time-scale 0: settle it at once
                 self.books.settle(account, now)
@@ -142,6 +145,8 @@ class MemoryLedger:
             return account.prediction_ids if account else []
 
     def newest_first(self) -> Iterator[Prediction]:
+        with self.lock:
+            self._evict(self.clock.now())
         return (p for p in reversed(self.predictions.values()) if p.key != ANY_KEY)
 
     def known_keys(self) -> set[str]:
@@ -173,14 +178,19 @@ class MemoryLedger:
                 return prediction, False
             Submission.interrupt(prediction, outcome, now)
             self.books.close(account, prediction)
+            self._expire(prediction)  # 72 h from now, not from when it would have ended
             return prediction, True
 
     def moved(self, prediction: Prediction) -> None:
         with self.lock:
             self.books.refile(prediction)
-            self._sequence += 1
-            heapq.heappush(self._expiry, (retention.expires_at(prediction), -self._sequence,
-                                          prediction.id))
+            self._expire(prediction)
+
+    def _expire(self, prediction: Prediction) -> None:
+        """File the prediction's (new) retention instant; older entries are skipped."""
+        self._sequence += 1
+        heapq.heappush(self._expiry, (retention.expires_at(prediction), -self._sequence,
+                                      prediction.id))
 
     def forget(self, key: str | None = None) -> None:
         with self.lock:
@@ -193,6 +203,7 @@ class MemoryLedger:
             self.books.forget()
             self.rates.forget()
             self.faults.forget()
+            self.sequence.restart()
             self._expiry = []
             self._sequence = 0
             now = self.clock.now()
@@ -248,11 +259,11 @@ class MemoryStore:
     def faults(self, config: Config) -> FaultPlan:
         return FaultPlan(config.failure_rate, config.jitter)
 
-    def sequence(self) -> MemorySequence:
-        return MemorySequence()
-
     def ledger(self, config: Config, clock: Clock, faults: Faults) -> MemoryLedger:
         return MemoryLedger(config, clock, faults)
+
+    def network(self, seed: int, config: Config) -> NetworkPlan:
+        return NetworkPlan(seed, config.network_chaos)
 
     def close(self) -> None:
         pass
