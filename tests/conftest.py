@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from fashn_mock import Emulator
+from tests.redis_server import redis_server
 from tests.support import AUTH
 
 pytest_plugins = ["pytester"]
@@ -14,6 +15,13 @@ pytest_plugins = ["pytester"]
 settings.register_profile("fashn-mock", deadline=None, derandomize=True, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("fashn-mock")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A throwaway Redis server of this session (the test skips without one)."""
+    with redis_server() as url:
+        yield url
 
 
 @pytest.fixture

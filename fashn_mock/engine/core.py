@@ -29,7 +29,6 @@ from fashn_mock.engine.errors import (
 from fashn_mock.engine.events import Event, EventBus
 from fashn_mock.engine.faults import FaultRule
 from fashn_mock.engine.inputs import load_images
-from fashn_mock.engine.journal import Journal
 from fashn_mock.engine.ledger import Balance
 from fashn_mock.engine.limits import RateWindows
 from fashn_mock.engine.network import NetworkPlan
@@ -40,7 +39,7 @@ from fashn_mock.engine.scheduler import Scheduler
 from fashn_mock.engine.submission import Interruption, Submission
 from fashn_mock.engine.views import PredictionState, describe, summary
 from fashn_mock.engine.watching import Watches
-from fashn_mock.engine.webhooks import Order, Webhooks
+from fashn_mock.engine.webhooks import Order
 from fashn_mock.media import MediaStore
 from fashn_mock.media.fetch import fetcher_for
 from fashn_mock.store import Store, open_store
@@ -71,12 +70,12 @@ class Engine:
         self.fetcher = fetcher_for(self.config)
         """Downloads URL inputs when ``--fetch-inputs`` is on, else None."""
         self.media = MediaStore(self.config.media_cache_bytes, fetcher=self.fetcher)
-        self.journal = Journal(self.config.journal_size)
+        self.journal = self.store.journal(self.config.journal_size)
         self.events = EventBus()
         self.scheduler = Scheduler(self.clock)
         self.watches = Watches(self.scheduler, self.clock, self._lookup, self.publish)
-        self.webhooks = Webhooks(self.scheduler, self.clock, self.config, self._lookup,
-                                 self.publish)
+        self.webhooks = self.store.webhooks(self.scheduler, self.clock, self.config,
+                                            self._lookup, self.publish)
         """Webhook schedule, attempts journal and test inboxes (``engine.webhooks``)."""
         self.playback: PlaybackSource | None = None
         """Recorded sessions offered every run first (``fashn_mock.cassettes``)."""

@@ -101,14 +101,7 @@ class Inbox:
 
     def fail_next(self, times: int = 1, status: int = 500) -> None:
         """Answer the next ``times`` deliveries with ``status`` (so they are retried)."""
-        if not isinstance(times, int) or isinstance(times, bool) \
-                or not 1 <= times <= MAX_FAILURES:
-            raise InvalidRequest(f"times: expected an integer within 1..{MAX_FAILURES}",
-                                 field="times")
-        if not isinstance(status, int) or isinstance(status, bool) \
-                or not 300 <= status <= 599:
-            raise InvalidRequest("status: expected a failure status within 300..599",
-                                 field="status")
+        check_failures(times, status)
         with self._changed:
             self._failures.extend([status] * times)
 
@@ -122,6 +115,18 @@ class Inbox:
         with self._changed:
             return {"name": self.name, "pending_failures": list(self._failures),
                     "received": [item.as_json() for item in self._items]}
+
+
+def check_failures(times: object, status: object) -> None:
+    """``InvalidRequest`` unless ``times`` and ``status`` can script failures."""
+    if not isinstance(times, int) or isinstance(times, bool) \
+            or not 1 <= times <= MAX_FAILURES:
+        raise InvalidRequest(f"times: expected an integer within 1..{MAX_FAILURES}",
+                             field="times")
+    if not isinstance(status, int) or isinstance(status, bool) \
+            or not 300 <= status <= 599:
+        raise InvalidRequest("status: expected a failure status within 300..599",
+                             field="status")
 
 
 def _status(body: Any) -> Any:

@@ -208,6 +208,28 @@ class NetworkRule:
         return asdict(self)
 
 
+def check_rule(rule: NetworkRule) -> None:
+    """Normalise ``rule`` (its fault text, its method) or refuse it (``InvalidRequest``)."""
+    try:
+        rule.fault = parse_fault(rule.fault).text
+    except ValueError as error:
+        raise InvalidRequest(f"fault: {error}", field="fault") from None
+    for name in ("path", "method", "dialect", "key", "model"):
+        value = getattr(rule, name)
+        if value is not None and (not isinstance(value, str) or len(value) > 1000):
+            raise InvalidRequest(f"{name}: expected a string", field=name)
+    if rule.method is not None:
+        rule.method = rule.method.upper()
+    if not isinstance(rule.times, int) or isinstance(rule.times, bool) \
+            or not 1 <= rule.times <= MAX_TIMES:
+        raise InvalidRequest(f"times: must be an integer within 1..{MAX_TIMES}",
+                             field="times")
+
+
+def full() -> InvalidRequest:
+    return InvalidRequest(f"network: at most {MAX_RULES} rules may be pending", field="fault")
+
+
 class NetworkPlan:
     """The network faults to inject: rules, a chaos profile and their seeded draws.
 
@@ -226,24 +248,10 @@ class NetworkPlan:
 
     # --- steering ------------------------------------------------------------------
     def schedule(self, rule: NetworkRule) -> NetworkRule:
-        try:
-            rule.fault = parse_fault(rule.fault).text
-        except ValueError as error:
-            raise InvalidRequest(f"fault: {error}", field="fault") from None
-        for name in ("path", "method", "dialect", "key", "model"):
-            value = getattr(rule, name)
-            if value is not None and (not isinstance(value, str) or len(value) > 1000):
-                raise InvalidRequest(f"{name}: expected a string", field=name)
-        if rule.method is not None:
-            rule.method = rule.method.upper()
-        if not isinstance(rule.times, int) or isinstance(rule.times, bool) \
-                or not 1 <= rule.times <= MAX_TIMES:
-            raise InvalidRequest(f"times: must be an integer within 1..{MAX_TIMES}",
-                                 field="times")
+        check_rule(rule)
         with self._lock:
             if len(self.rules) >= MAX_RULES:
-                raise InvalidRequest(f"network: at most {MAX_RULES} rules may be pending",
-                                     field="fault")
+                raise full()
             self.rules.append(rule)
             self._refresh()
         return rule

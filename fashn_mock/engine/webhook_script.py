@@ -132,6 +132,19 @@ class Rule:
         return {**self.script.as_json(), "key": self.key, "times": self.times}
 
 
+def check_rule(rule: Rule) -> None:
+    """``InvalidRequest`` naming the field unless ``rule`` can be scheduled."""
+    if not isinstance(rule.times, int) or isinstance(rule.times, bool) \
+            or not 1 <= rule.times <= MAX_TIMES:
+        raise InvalidRequest(f"times: expected an integer within 1..{MAX_TIMES}",
+                             field="times")
+    if rule.key is not None and not isinstance(rule.key, str):
+        raise InvalidRequest("key: expected an API key or null", field="key")
+    if not rule.script:
+        raise InvalidRequest("script_webhook: ask for duplicate, delay or reorder",
+                             field="duplicate")
+
+
 class Rules:
     """Pending scripted-webhook rules, consumed in order."""
 
@@ -140,15 +153,7 @@ class Rules:
         self._lock = threading.Lock()
 
     def add(self, rule: Rule) -> Rule:
-        if not isinstance(rule.times, int) or isinstance(rule.times, bool) \
-                or not 1 <= rule.times <= MAX_TIMES:
-            raise InvalidRequest(f"times: expected an integer within 1..{MAX_TIMES}",
-                                 field="times")
-        if rule.key is not None and not isinstance(rule.key, str):
-            raise InvalidRequest("key: expected an API key or null", field="key")
-        if not rule.script:
-            raise InvalidRequest("script_webhook: ask for duplicate, delay or reorder",
-                                 field="duplicate")
+        check_rule(rule)
         with self._lock:
             if len(self._rules) >= MAX_RULES:
                 raise InvalidRequest(f"at most {MAX_RULES} webhook rules may be pending",

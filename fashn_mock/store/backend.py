@@ -157,6 +157,10 @@ class Backend:
         """The clock a new store starts from (frozen or running, and where)."""
         self.settings: Settings | None = None
         self._listeners: list[Callable[[str, str], None]] = []
+        self._hooks: dict[str, Callable[[Settings], None]] = {}
+        self._changing = threading.RLock()
+        """Held while this process changes the settings (the caller wakes the schedulers,
+        in its own thread: a manual clock fires what fell due inside ``advance``)."""
         self._closed = threading.Event()
         self._listener: threading.Thread | None = None
 
@@ -169,29 +173,42 @@ class Backend:
         return [self.prefix, version, *values]
 
     # --- settings -------------------------------------------------------------------
-    def apply(self, flat: list[str]) -> Settings:
+    def apply(self, flat: list[str], *, wake: bool = True) -> Settings:
         """Take settings a script returned (or read); wake the schedulers if the clock
-        moved."""
+        moved (unless ``wake`` is False: the caller does)."""
         settings = Settings.parse(flat)
         current = self.settings
         if current is not None and int(settings.version) < int(current.version):
             return current  # an older answer overtaken by a newer one
         self.settings = settings
-        if self.shared_clock.apply(settings) and current is not None:
+        if self.shared_clock.apply(settings) and current is not None and wake:
             self.shared_clock._moved()
+        if current is None or settings.version != current.version:
+            for hook in list(self._hooks.values()):
+                hook(settings)
         return settings
+
+    def on_settings(self, name: str, hook: Callable[[Settings], None]) -> None:
+        """Call ``hook(settings)`` whenever newer settings arrive (``name`` replaces an
+        earlier hook of that name)."""
+        self._hooks[name] = hook
 
     @guarded
     def refresh(self) -> Settings:
         found = cast(dict[str, str], self.client.hgetall(self.key("settings")))
+        if "version" not in found:  # not started yet, or its keys were deleted
+            if self.settings is not None:
+                return self.settings
+            raise StoreUnavailable(f"the store under {self.prefix!r} has no settings yet")
         return self.apply(_flat(found))
 
     @guarded
     def change(self, op: str, *values: str) -> str:
         """Run one ``settings.lua`` op; its result."""
-        result, flat = self.scripts.settings(args=[self.prefix, "", op, repr(time.time()),
-                                                   *values])
-        self.apply(flat)
+        with self._changing:  # the control channel does not apply it in another thread
+            result, flat = self.scripts.settings(args=[self.prefix, "", op,
+                                                       repr(time.time()), *values])
+            self.apply(flat, wake=False)
         return str(result)
 
     @guarded
@@ -230,7 +247,7 @@ class Backend:
             pubsub = self.client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
             try:
                 pubsub.subscribe(channel)
-                with contextlib.suppress(redis.RedisError):
+                with contextlib.suppress(redis.RedisError, StoreUnavailable):
                     self.refresh()  # whatever happened while nobody listened
                 while not self._closed.is_set():
                     message = pubsub.get_message(timeout=1.0)
@@ -246,8 +263,10 @@ class Backend:
     def _dispatch(self, message: str) -> None:
         kind, _, detail = message.partition(" ")
         if kind == "settings":
-            current = self.settings
-            if current is None or int(detail) > int(current.version):
+            with self._changing:
+                current = self.settings
+                newer = current is None or int(detail) > int(current.version)
+            if newer:
                 with contextlib.suppress(redis.RedisError, StoreUnavailable):
                     self.refresh()
         for listener in list(self._listeners):

@@ -20,10 +20,13 @@ from fashn_mock.clock import Clock
 from fashn_mock.config import Config
 from fashn_mock.engine.errors import Window
 from fashn_mock.engine.faults import FaultRule
+from fashn_mock.engine.journal import Journal
 from fashn_mock.engine.ledger import Balance
 from fashn_mock.engine.network import NetworkPlan
 from fashn_mock.engine.prediction import Prediction
+from fashn_mock.engine.scheduler import Scheduler
 from fashn_mock.engine.submission import Interruption
+from fashn_mock.engine.webhooks import Webhooks
 
 Build = Callable[[float, int], Prediction]
 """Makes the new prediction at the instant it is admitted (its phases hang off it),
@@ -219,6 +222,15 @@ class Store(Protocol):
 
     def network(self, seed: int, config: Config) -> NetworkPlan:
         """Network fault rules and chaos (its draws seeded with ``seed``)."""
+        ...
+
+    def journal(self, capacity: int) -> Journal:
+        ...
+
+    def webhooks(self, scheduler: Scheduler, clock: Clock, config: Config,
+                 find: Callable[[str], Prediction | None],
+                 publish: Callable[..., None]) -> Webhooks:
+        """Webhook registrations, attempts, rules and test inboxes (``engine.webhooks``)."""
         ...
 
     def close(self) -> None:

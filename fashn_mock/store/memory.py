@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fashn_mock.catalog.gateways.concurred import RATES as CONCURRED_RATES
@@ -21,11 +21,14 @@ from fashn_mock.engine import retention
 from fashn_mock.engine.accounts import Account, Books
 from fashn_mock.engine.errors import DomainError, RateLimited, Window
 from fashn_mock.engine.faults import FaultPlan
+from fashn_mock.engine.journal import Journal
 from fashn_mock.engine.ledger import Balance
 from fashn_mock.engine.limits import RateWindows
 from fashn_mock.engine.network import NetworkPlan
 from fashn_mock.engine.prediction import ANY_KEY, TERMINAL, Prediction
+from fashn_mock.engine.scheduler import Scheduler
 from fashn_mock.engine.submission import Interruption, Submission, docs_example
+from fashn_mock.engine.webhooks import Webhooks
 from fashn_mock.store.base import Admission, Build, Faults, KeyState
 
 SWEEP_EVERY = 60.0
@@ -264,6 +267,14 @@ class MemoryStore:
 
     def network(self, seed: int, config: Config) -> NetworkPlan:
         return NetworkPlan(seed, config.network_chaos)
+
+    def journal(self, capacity: int) -> Journal:
+        return Journal(capacity)
+
+    def webhooks(self, scheduler: Scheduler, clock: Clock, config: Config,
+                 find: Callable[[str], Prediction | None],
+                 publish: Callable[..., None]) -> Webhooks:
+        return Webhooks(scheduler, clock, config, find, publish)
 
     def close(self) -> None:
         pass

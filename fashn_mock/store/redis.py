@@ -50,13 +50,22 @@ operation raise ``StoreUnavailable``, a domain error every face answers as 503.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fashn_mock.clock import Clock
 from fashn_mock.config import Config
+from fashn_mock.engine.journal import Journal
 from fashn_mock.engine.network import NetworkPlan
+from fashn_mock.engine.prediction import Prediction
+from fashn_mock.engine.scheduler import Scheduler
+from fashn_mock.engine.webhooks import Webhooks
 from fashn_mock.store.backend import Backend, SharedClock, guarded
 from fashn_mock.store.base import Faults
 from fashn_mock.store.redis_faults import RedisFaults
+from fashn_mock.store.redis_journal import RedisJournal
 from fashn_mock.store.redis_ledger import RedisLedger
+from fashn_mock.store.redis_network import RedisNetworkPlan
+from fashn_mock.store.redis_webhooks import SharedWebhooks
 
 
 class RedisStore:
@@ -87,7 +96,15 @@ class RedisStore:
         return ledger
 
     def network(self, seed: int, config: Config) -> NetworkPlan:
-        return NetworkPlan(seed, config.network_chaos)  # TODO shared
+        return RedisNetworkPlan(self.backend, seed)
+
+    def journal(self, capacity: int) -> Journal:
+        return RedisJournal(self.backend, capacity)
+
+    def webhooks(self, scheduler: Scheduler, clock: Clock, config: Config,
+                 find: Callable[[str], Prediction | None],
+                 publish: Callable[..., None]) -> Webhooks:
+        return SharedWebhooks(self.backend, scheduler, clock, config, find, publish)
 
     def close(self) -> None:
         self.backend.close()

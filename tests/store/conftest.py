@@ -1,69 +1,19 @@
-"""A real Redis (or Valkey) server for the shared-store tests, started on a free loopback
-port for the session, and the ``make`` fixture: emulators on either store.
-
-Without a server binary the Redis tests skip, saying how to install one."""
+"""The ``make`` fixture: emulators on either store (the Redis server: ``redis_url``,
+tests/conftest.py)."""
 
 from __future__ import annotations
 
-import hashlib
-import shutil
-import subprocess
-import tempfile
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from fashn_mock import Config, Emulator
-from tests.support import free_port
-
-SERVER = shutil.which("redis-server") or shutil.which("valkey-server")
-INSTALL = ("no redis-server (or valkey-server) on PATH: install one to run the shared-store "
-           "tests, e.g. `apt-get install redis-server`")
+from fashn_mock.clock import Clock
+from fashn_mock.engine import Engine
+from tests.redis_server import prefix_for
 
 Make = Callable[..., Emulator]
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    """``redis://127.0.0.1:<port>/0`` of a throwaway server (no persistence)."""
-    if SERVER is None:
-        pytest.skip(INSTALL)
-    with tempfile.TemporaryDirectory() as folder:
-        port = free_port()
-        process = subprocess.Popen(
-            [SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", folder], stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT)
-        try:
-            _wait_ready(port, process)
-            yield f"redis://127.0.0.1:{port}/0"
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
-
-
-def _wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
-    import redis
-
-    client = redis.Redis(port=port, socket_timeout=1)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            if client.ping():
-                client.close()
-                return
-        except redis.ConnectionError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise AssertionError(f"{SERVER} did not start on port {port}")
-        time.sleep(0.02)
-
-
-def prefix_for(request: pytest.FixtureRequest) -> str:
-    """A key prefix of this test alone."""
-    return "t" + hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:16]
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -77,7 +27,7 @@ def make(store_kind: str, request: pytest.FixtureRequest) -> Iterator[Make]:
     prefix of the session's Redis); emulators made again share the Redis state."""
     made: list[Emulator] = []
     url = request.getfixturevalue("redis_url") if store_kind == "redis" else None
-    prefix = prefix_for(request)
+    prefix = prefix_for(request) if url is not None else ""
 
     def build(config: Config | None = None, *, manual_clock: bool = True,
               **settings: Any) -> Emulator:
@@ -89,13 +39,17 @@ def make(store_kind: str, request: pytest.FixtureRequest) -> Iterator[Make]:
         made.append(emulator)
         return emulator
 
-    if url is not None:
-        import redis
-
-        client = redis.Redis.from_url(url)
-        for name in client.scan_iter(match=f"{prefix}:*"):
-            client.delete(name)
-        client.close()
     yield build
     for emulator in made:
         emulator.close()
+
+
+@pytest.fixture
+def pair(request: pytest.FixtureRequest) -> Iterator[tuple[Engine, Engine]]:
+    """Two engines on one Redis store (as two processes would be), on a manual clock."""
+    config = Config(time_scale=1, seed=0, store=request.getfixturevalue("redis_url"),
+                    store_prefix=prefix_for(request))
+    engines = (Engine(config, Clock.manual()), Engine(config, Clock.manual()))
+    yield engines
+    for engine in engines:
+        engine.close()
