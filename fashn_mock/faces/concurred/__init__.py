@@ -221,5 +221,5 @@ def parse(exchange: Exchange, headers: dict[str, str], answer: Any) -> Parsed:
     return Parsed(key, prediction_id, prediction_status, error)
 
 
-JOURNAL = JournalRoute(PREFIX, gateway.DIALECT, parse)
+JOURNAL = JournalRoute(PREFIX, gateway.DIALECT, parse, strict=True)
 
