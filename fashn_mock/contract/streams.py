@@ -49,14 +49,14 @@ def parse(text: str, limit: int = MAX_EVENTS) -> list[Event]:
     """The events of a stream, as a browser's EventSource dispatches them (comments
     and events without data are skipped; ``data`` lines are joined with ``\\n``)."""
     events: list[Event] = []
-    kind, data = "", []
+    kind, data = "", list[str]()
     for line in LINE_ENDS.split(text.removeprefix("\ufeff")):
         if line == "":
             if data:
                 events.append(Event(kind or "message", "\n".join(data)))
                 if len(events) >= limit:
                     return events
-            kind, data = "", []
+            kind, data = "", list[str]()
             continue
         if line.startswith(":"):
             continue
