@@ -103,7 +103,6 @@ def run(params: dict[str, Any]) -> int:
     from rich.console import Console
 
     from fashn_mock.contract.dialects import get
-
     from fashn_mock.contract.runner import Options, run_contract
     from fashn_mock.contract.target import Target
 

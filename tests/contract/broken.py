@@ -1,8 +1,8 @@
 """Deliberately broken emulators, to prove the suites can fail.
 
-``Rewrite`` wraps an ASGI app and edits each /v1 response (status, headers, JSON
-body) before the client sees it; other breakages patch one engine method on one
-emulator instance.
+``Rewrite`` wraps an ASGI app and edits each API response (status, headers, JSON
+body, or the text of an event stream) before the client sees it; other breakages
+patch one engine method on one emulator instance.
 """
 
 from __future__ import annotations
@@ -16,16 +16,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fashn_mock import Config, Emulator
 
 Edit = Callable[[str, str, int, dict[str, str], Any], tuple[int, dict[str, str], Any]]
+API_PREFIXES = ("/v1/", "/api/v1/fashion/", "/fashn-virtual-try-on")
+"""Every dialect's routes (native, Concurred, Pixazo)."""
 
 
 class Rewrite:
-    """An ASGI wrapper applying ``edit(method, path, status, headers, body)``."""
+    """An ASGI wrapper applying ``edit(method, path, status, headers, body)`` to the
+    responses of every API route (the body is parsed JSON, else text)."""
 
     def __init__(self, app: ASGIApp, edit: Edit) -> None:
         self.app, self.edit = app, edit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
+        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIXES):
             await self.app(scope, receive, send)
             return
         start: dict[str, Any] = {}
