@@ -59,6 +59,7 @@ class Pixazo(Dialect):
     models: tuple[str, ...] = ()
     run_path: str = SUBMIT
     accepted_statuses: tuple[int, ...] = (404,)
+    names_refusals: bool = False  # one 429 text for rate and concurrency limits
     pricing: Pricing = field(default=PRICING)
     fuzz_operations: tuple[Doc, ...] = field(default_factory=_fuzz_operations)
     balance_in_contract: bool = False

@@ -88,6 +88,9 @@ class Dialect:
     run_path: str = "/v1/run"
     accepted_statuses: tuple[int, ...] = (200,)
     """Answers to ``free_call`` that show a key was accepted."""
+    names_refusals: bool = True
+    """Whether a 429 says which limit refused (then a retry after its Retry-After must
+    not be refused by the same limit again)."""
     pricing: Pricing = field(default=NATIVE_PRICING)
     fuzz_operations: tuple[Doc, ...] = (
         {"include-name": "POST /v1/run", "checks": {

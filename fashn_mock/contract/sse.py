@@ -65,7 +65,8 @@ def cases(ctx: Context) -> list[Case]:
     found.sort(key=lambda case: case.outcome != "failed")  # free ones first
     if target.clock_control and _time_scale(ctx) > 0:
         found.append(Case(Template("image-to-video (longer than the stream's timeout)", {
-            "model_name": "image-to-video", "inputs": {"image": tiny_png()}},
+            "model_name": "image-to-video", "inputs": {"image": tiny_png(), "duration": 10,
+                                                       "resolution": "1080p"}},
             emulator_only=True), "error"))
     return found
 
