@@ -39,7 +39,7 @@ def test_every_suite_passes_in_process(dialect: str) -> None:
     assert [s.name for s in report.suites] == NAMES[dialect]
     probes, fuzz, links, lifecycle = report.suites[:4]
     assert probes.cases >= 15 and fuzz.cases > 70 and links.cases > 20
-    assert lifecycle.cases > 10 and report.dialect == dialect
+    assert lifecycle.cases >= 5 and report.dialect == dialect
     assert f"dialect: {dialect}" in report.render()
 
 
