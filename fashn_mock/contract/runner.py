@@ -18,11 +18,11 @@ from typing import Protocol, runtime_checkable
 
 from fashn_mock.contract.budget import Budget
 from fashn_mock.contract.context import Context
-from fashn_mock.contract.dialects import Dialect
+from fashn_mock.contract.dialects import NATIVE, Dialect
 from fashn_mock.contract.report import Failure, Report, SuiteResult
 from fashn_mock.contract.target import Sender, Target
 
-SUITES = ("probes", "schemathesis", "links", "lifecycle")
+SUITES = NATIVE.suites
 """The native suites, in order (each dialect lists its own: ``Dialect.suites``)."""
 TERMINAL = ("completed", "failed", "canceled", "time_out")
 

@@ -7,7 +7,8 @@ id, model, outputs, outcome) and against the status route.
 A stream is read on a helper thread, bounded in bytes and wall time. Where the
 emulator's clock can be moved, the suite moves it (150 s at a time, past the
 stream's 120 s timeout) until the stream ends: the stream reports every status the
-prediction passed through, so the events do not depend on how fast anything ran.
+prediction passed through, so the events do not depend on how fast anything ran
+(nor on how many moves it took).
 Elsewhere the stream runs in real time. Every stream creates a prediction, so
 against a real gateway the suite needs ``--budget`` (bodies that cannot load are
 sent first: they fail, for free); invalid bodies, which create nothing, always run.
@@ -34,7 +35,8 @@ STREAM_SECONDS = 180.0
 """Wall seconds one stream may take (its documented timeout is 120 s)."""
 ADVANCE = 150.0
 """Emulator seconds moved per round: past the stream's timeout."""
-ROUNDS = 8
+POLL = 0.05
+"""Wall seconds between two moves of the emulator's clock while a stream is open."""
 RETRIES = 3
 """429s waited out per stream."""
 
@@ -182,12 +184,12 @@ def follow(ctx: Context, call: Call) -> Read:
         read = Read()
         reader = threading.Thread(target=_read, args=(ctx, call, read), daemon=True)
         reader.start()
-        if sender.target.clock_control:
-            for round_ in range(ROUNDS):
-                reader.join(0.05 * (round_ + 1))
-                if not reader.is_alive():
-                    break
-                sender.pause(ADVANCE)
+        if sender.target.clock_control:  # until the stream ends (at once, usually)
+            deadline = time.monotonic() + STREAM_SECONDS
+            while reader.is_alive() and time.monotonic() < deadline:
+                reader.join(POLL)
+                if reader.is_alive():
+                    sender.pause(ADVANCE)
         reader.join(STREAM_SECONDS + 5)
         response = read.response
         if reader.is_alive():
