@@ -50,7 +50,12 @@ class RunRequest:
 
     @cached_property
     def _canonical(self) -> str:
-        return json.dumps(self.inputs, sort_keys=True, separators=(",", ":"))
+        return canonical_json(self.inputs)
+
+
+def canonical_json(inputs: Mapping[str, Any]) -> str:
+    """Stable JSON of an inputs object (sorted keys, no spaces, ASCII)."""
+    return json.dumps(inputs, sort_keys=True, separators=(",", ":"))
 
 
 def parse_json(raw: bytes) -> Any:

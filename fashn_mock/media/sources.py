@@ -1,13 +1,15 @@
-"""Input images at render time: data URIs always, URLs when a ``Fetcher`` is given.
+"""Input images at render time: data URIs always, URLs when a ``Fetcher`` is given,
+stand-ins of held inputs (``media.held``) while the store still holds them.
 
 An input that does not load (a URL while fetching is off, ``saved:<name>``, a
-fetch that fails after submit) is simply absent: the renderer draws a
-placeholder in its place and says why in the caption.
+fetch that fails after submit, a held input since released) is simply absent: the
+renderer draws a placeholder in its place and says why in the caption.
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageOps
 
@@ -15,6 +17,9 @@ from fashn_mock.catalog.rules import Size
 from fashn_mock.media import decode
 from fashn_mock.media.fetch import Fetcher, FetchError
 from fashn_mock.media.orientation import orientation
+
+if TYPE_CHECKING:
+    from fashn_mock.media.held import HeldInputs
 
 DATA_URI = decode.DATA_URI
 URL = re.compile(r"^https?://", re.IGNORECASE)
@@ -60,17 +65,21 @@ def _prepared(opened: Image.Image, target: Size | None) -> Image.Image:
 
 
 class ImageLoader:
-    """Resolves an input value (data URI or URL) to a decoded image, or None."""
+    """Resolves an input value (data URI, URL, held stand-in) to a decoded image, or None."""
 
-    def __init__(self, fetcher: Fetcher | None = None) -> None:
+    def __init__(self, fetcher: Fetcher | None = None, held: HeldInputs | None = None) -> None:
         self.fetcher = fetcher
+        self.held = held
 
     def can_load(self, value: str) -> bool:
         """Whether ``value`` is a kind of reference this loader resolves."""
         return bool(DATA_URI.match(value)) or (self.fetcher is not None
-                                               and bool(URL.match(value)))
+                                               and bool(URL.match(value))) \
+            or (self.held is not None and self.held.owns(value))
 
     def __call__(self, value: str, target: Size | None = None) -> Image.Image | None:
+        if self.held is not None and self.held.owns(value):
+            return self.held.get(value, target)
         raw = self._bytes(value)
         return None if raw is None else open_image(raw, target)
 
