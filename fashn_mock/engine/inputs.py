@@ -32,7 +32,7 @@ from fashn_mock.media import decode
 from fashn_mock.media.fetch import Fetcher, FetchError
 from fashn_mock.media.held import HeldInputs, token
 from fashn_mock.media.render import DicePrefix, draw_target
-from fashn_mock.validation import RunRequest, canonical_json
+from fashn_mock.validation import RunRequest, canonical_json, canonical_pieces
 
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 SAVED = re.compile(r"^saved:.+$")
@@ -109,9 +109,10 @@ def load_run(run: RunRequest, fetcher: Fetcher | None = None,
         size = spec.geometry(inputs, loaded.sizes)
         for name in long.keys() & raws.keys():
             held.hold(long[name], raws[name], draw_target(spec.name, name, size))
-    raws.clear()
     loaded.stored_inputs = canonical_json({**inputs, **long})
-    loaded.dice = DicePrefix(spec.name, run.canonical_inputs())
+    # a data URI that decoded is plain base64 text: hashed as it is, not copied
+    loaded.dice = DicePrefix(spec.name, *canonical_pieces(inputs, plain=raws.keys()))
+    raws.clear()
     return loaded
 
 

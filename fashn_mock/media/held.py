@@ -8,7 +8,8 @@ What is held for an image drawn at ``target`` pixels is the smaller of
 
 - the uploaded file's bytes, decoded at render time exactly as before, or
 - the pixels ``sources.open_image(raw, target)`` decodes: the very image the renderer
-  would have drawn from the data URI (a 26 MB PNG drawn at 1024x1024 keeps ~3 MB).
+  would have drawn from the data URI (a 26 MB PNG drawn at 1024x1024 keeps ~3 MB),
+  when the header says they take at most half the file's bytes.
 
 Either way a render sees the same pixels as from the data URI itself, so output bytes
 do not change. Entries are dropped least recently used first beyond ``budget_bytes``
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageFile
 
 from fashn_mock.catalog.rules import Size
-from fashn_mock.media.sources import open_image
+from fashn_mock.media.sources import open_image, prepared_bytes
 
 PREFIX = "fashn-mock-input:sha256:"
 TOKEN = re.compile(r"fashn-mock-input:sha256:([0-9a-f]{64})")
@@ -67,9 +68,14 @@ def _pixels(image: Image.Image) -> int:
 
 def prepare(raw: bytes, target: Size) -> Held | None:
     """What to hold of ``raw`` (a decodable image) drawn at ``target``: the smaller of
-    its bytes and its prepared pixels. Decodes only when the file is larger than the
-    target's RGB pixels (else the bytes are smaller anyway)."""
+    its bytes and its prepared pixels. Decodes only when the header says the pixels
+    take at most half the file's bytes."""
     if len(raw) <= target[0] * target[1] * 3:
+        return Held(raw, None, len(raw))
+    estimate = prepared_bytes(raw, target)
+    if estimate is None:
+        return None
+    if 2 * estimate > len(raw):  # not worth a decode now (and a copy of the pixels)
         return Held(raw, None, len(raw))
     image = open_image(raw, target)
     if image is None:

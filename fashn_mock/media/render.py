@@ -40,13 +40,15 @@ RELEASED = "released from memory (over --input-cache-mb)"
 
 
 class DicePrefix:
-    """The digest of ``model``, ``inputs_json`` so far; each output's dice adds its
-    seed and index. Long inputs are hashed a slice at a time (no copy of them)."""
+    """The digest of ``model`` and the inputs JSON (given whole, or in pieces that join
+    to it) so far; each output's dice adds its seed and index. Long text is hashed a
+    slice at a time (no copy of it)."""
 
-    def __init__(self, model: str, inputs_json: str) -> None:
+    def __init__(self, model: str, *inputs_json: str) -> None:
         self._hash = hashlib.sha256(f"{model}\0".encode())
-        for start in range(0, len(inputs_json), HASH_CHUNK):
-            self._hash.update(inputs_json[start:start + HASH_CHUNK].encode())
+        for piece in inputs_json:
+            for start in range(0, len(piece), HASH_CHUNK):
+                self._hash.update(piece[start:start + HASH_CHUNK].encode())
         self._hash.update(b"\0")
 
     def dice(self, seed: int, index: int) -> bytes:

@@ -16,7 +16,7 @@ from PIL import Image, ImageOps
 from fashn_mock.catalog.rules import Size
 from fashn_mock.media import decode
 from fashn_mock.media.fetch import Fetcher, FetchError
-from fashn_mock.media.orientation import orientation
+from fashn_mock.media.orientation import orientation, oriented_size
 
 if TYPE_CHECKING:
     from fashn_mock.media.held import HeldInputs
@@ -52,16 +52,43 @@ def _prepared(opened: Image.Image, target: Size | None) -> Image.Image:
     if orientation(opened) != 1:
         image = ImageOps.exif_transpose(image)
     image.load()
-    has_alpha = "A" in image.getbands() or "transparency" in image.info
-    mode = "RGBA" if has_alpha else "RGB"
-    factor = 1 if target is None else min(
-        image.width // (KEEP_SCALE * max(1, target[0])),
-        image.height // (KEEP_SCALE * max(1, target[1])))
+    mode = "RGBA" if _has_alpha(image) else "RGB"
+    factor = reduction(image.size, target)
     if factor >= 2:
         if image.mode not in REDUCIBLE_MODES:
             image = image.convert(mode)
         image = image.reduce(factor)
     return image if image.mode == mode else image.convert(mode)
+
+
+def reduction(size: Size, target: Size | None) -> int:
+    """The whole factor by which an image of ``size`` shrinks right after decoding
+    (``KEEP_SCALE``); 0 or 1: it is kept as decoded."""
+    if target is None:
+        return 1
+    return min(size[0] // (KEEP_SCALE * max(1, target[0])),
+               size[1] // (KEEP_SCALE * max(1, target[1])))
+
+
+def prepared_bytes(raw: bytes, target: Size) -> int | None:
+    """What ``open_image(raw, target)`` will occupy (width x height x bands), read
+    off the header alone; None when the header does not open."""
+    try:
+        opened = decode.open_header(raw)
+        if opened.format in decode.JPEG_FORMATS:
+            opened.draft("RGB", target)
+        width, height = oriented_size(opened)
+        bands = 4 if _has_alpha(opened) else 3
+    except (decode.ImageRefused, *decode.PIL_ERRORS):
+        return None
+    factor = reduction((width, height), target)
+    if factor >= 2:
+        width, height = -(-width // factor), -(-height // factor)
+    return width * height * bands
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return "A" in image.getbands() or "transparency" in image.info
 
 
 class ImageLoader:
