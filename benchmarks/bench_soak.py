@@ -53,6 +53,7 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -108,6 +109,18 @@ def jpeg_claiming(width: int, height: int) -> bytes:
     return bytes(data)
 
 
+@cache
+def large_jpeg() -> bytes:
+    """A 2.3 MB photo-sized JPEG (noise compresses badly: a worst case per pixel)."""
+    return jpeg((1600, 2400), 1, noise=True, quality=75)
+
+
+@cache
+def huge_jpeg() -> bytes:
+    """A 14 MB JPEG: a 20 MB data URI."""
+    return jpeg((3000, 4000), 2, noise=True, quality=95)
+
+
 def uri(data: bytes, kind: str = "jpeg") -> str:
     return f"data:image/{kind};base64," + base64.b64encode(data).decode()
 
@@ -143,7 +156,7 @@ class Images(BaseHTTPRequestHandler):
 def image_server() -> Iterator[str]:
     Images.pictures = [jpeg((600, 900), seed) for seed in range(8)]
     server = ThreadingHTTPServer(("127.0.0.1", 0), Images)
-    server.daemon_threads = True
+    server.daemon_threads, server.block_on_close = True, False
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -181,15 +194,16 @@ def server(flags: list[str], source: Path) -> Iterator[tuple[str, subprocess.Pop
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"fashn-mock did not start (exit {process.poll()})")
-            time.sleep(0.05)
+        with httpx.Client(timeout=1) as client:  # one client: an SSL context each is slow
+            while True:
+                try:
+                    if client.get(url + "/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"fashn-mock did not start (exit {process.poll()})")
+                time.sleep(0.05)
         yield url, process
     finally:
         process.terminate()
@@ -226,8 +240,6 @@ class Soak:
     images: str
     rng: random.Random
     small: list[str]
-    large: bytes
-    huge: bytes
     codes: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     latency: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     ids: dict[str, deque[tuple[str, str]]] = field(
@@ -291,7 +303,7 @@ class Soak:
     async def run_large(self) -> None:
         self.counter += 1
         body = {"model_name": "tryon-v1.6", "inputs": {
-            "model_image": uri(unique(self.large, self.counter)),
+            "model_image": uri(unique(large_jpeg(), self.counter)),
             "garment_image": self.rng.choice(self.small)}}
         await self.run("native run (3 MB data URI)", body)
 
@@ -416,7 +428,7 @@ class Soak:
         async with gate:
             self.counter += 1
             body = {"model_name": "background-remove",
-                    "inputs": {"image": uri(unique(self.huge, self.counter))}}
+                    "inputs": {"image": uri(unique(huge_jpeg(), self.counter))}}
             await self.run("hostile: 20 MB data-URI body", body)
 
     async def new_key(self) -> None:
@@ -479,8 +491,9 @@ SCENARIOS: dict[str, float] = {
 }
 
 
-async def drive(soak: Soak, duration: float, workers: int) -> None:
-    names, weights = list(SCENARIOS), list(SCENARIOS.values())
+async def drive(soak: Soak, duration: float, workers: int, without: set[str]) -> None:
+    names = [name for name in SCENARIOS if name not in without]
+    weights = [SCENARIOS[name] for name in names]
     deadline = time.monotonic() + duration
 
     async def worker(seed: int) -> None:
@@ -526,8 +539,10 @@ def soak_mode(args: argparse.Namespace) -> dict[str, Any]:
              "--credits", str(CREDITS)]
     rng = random.Random(args.seed)
     small = [uri(jpeg((300, 450), seed)) for seed in range(12)]
-    large, huge = jpeg((1600, 2400), 1, noise=True, quality=75), \
-        jpeg((3000, 4000), 2, noise=True, quality=95)
+    without = set(filter(None, args.without.split(",")))
+    if without - set(SCENARIOS):
+        raise SystemExit(f"--without: unknown {sorted(without - set(SCENARIOS))}; "
+                         f"known: {', '.join(SCENARIOS)}")
     with image_server() as images, server(flags, args.source) as (url, process):
         idle = rss_mb(process.pid)
         sampler = Sampler(process.pid, args.rss_every)
@@ -536,9 +551,9 @@ def soak_mode(args: argparse.Namespace) -> dict[str, Any]:
         async def main() -> tuple[Soak, dict[str, Any], float]:
             limits = httpx.Limits(max_connections=args.workers + 8)
             async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
-                soak = Soak(client, images, rng, small, large, huge)
+                soak = Soak(client, images, rng, small)
                 started = time.monotonic()
-                await drive(soak, args.duration, args.workers)
+                await drive(soak, args.duration, args.workers, without)
                 elapsed = time.monotonic() - started
                 return soak, await books(soak), elapsed
 
@@ -555,7 +570,7 @@ def soak_mode(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "settings": {"server": "python -m fashn_mock serve " + " ".join(flags),
                      "duration_s": args.duration, "workers": args.workers, "seed": args.seed,
-                     "weights": SCENARIOS},
+                     "weights": {k: v for k, v in SCENARIOS.items() if k not in without}},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "note": "2 shared cores: other sessions ran tests alongside"},
         "requests": requests, "elapsed_s": round(elapsed, 1),
@@ -633,6 +648,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--input-cache-mb", type=int, default=64)
     parser.add_argument("--rss-every", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--without", default="", metavar="NAMES",
+                        help="scenarios to leave out, comma-separated (SCENARIOS' names)")
     parser.add_argument("--bodies", action="store_true", help="the 35 MB bodies measurement")
     parser.add_argument("--clients", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=3)
