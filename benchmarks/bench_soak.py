@@ -23,7 +23,8 @@ starting credits minus the cost of its completed predictions; keys whose credits
 
 ``--bodies`` measures something else: peak RSS while 6 clients post 35 MB data-URI
 bodies at once (median of ``--rounds``); ``--source DIR`` serves another tree (e.g.
-a checkout of an older commit) for a before/after comparison.
+a checkout of an older commit) for a before/after comparison (``--part`` names where
+its results go).
 
     .venv/bin/python benchmarks/bench_soak.py [--duration 300] [--workers 12]
     .venv/bin/python benchmarks/bench_soak.py --bodies [--source DIR]
@@ -655,8 +656,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--source", type=Path, default=REPO)
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--part", help="the results' key (default: soak or bodies)")
     args = parser.parse_args(argv)
-    part = "bodies" if args.bodies else "soak"
+    part = args.part or ("bodies" if args.bodies else "soak")
     result = bodies_mode(args) if args.bodies else soak_mode(args)
     previous = json.loads(args.output.read_text()) if args.output.exists() else {}
     args.output.parent.mkdir(parents=True, exist_ok=True)
