@@ -570,6 +570,7 @@ def soak_mode(args: argparse.Namespace) -> dict[str, Any]:
     requests = sum(total.values())
     return {
         "settings": {"server": "python -m fashn_mock serve " + " ".join(flags),
+                     "source": revision(args.source),
                      "duration_s": args.duration, "workers": args.workers, "seed": args.seed,
                      "weights": {k: v for k, v in SCENARIOS.items() if k not in without}},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
@@ -621,9 +622,17 @@ def bodies_mode(args: argparse.Namespace) -> dict[str, Any]:
                            "after_mb": round(rss_mb(process.pid), 1),
                            "seconds": round(elapsed, 1), "ok": statuses.count(200)})
     return {"clients": args.clients, "body_mb": round(len(body) / 1e6, 1),
-            "source": str(args.source), "rounds": rounds,
+            "source": revision(args.source), "rounds": rounds,
             "median_peak_mb": statistics.median(r["peak_mb"] for r in rounds),
             "median_after_mb": statistics.median(r["after_mb"] for r in rounds)}
+
+
+def revision(source: Path) -> str:
+    """The commit the served tree is at (``+`` when it has uncommitted changes)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(source), *args], capture_output=True,
+                              text=True).stdout.strip()
+    return git("rev-parse", "--short", "HEAD") + ("+" if git("status", "--porcelain") else "")
 
 
 def _post(url: str, body: bytes, key: str, statuses: list[int]) -> None:
