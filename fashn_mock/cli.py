@@ -105,6 +105,11 @@ def _rate_options(func: Any) -> Any:
 @option("--media-cache-mb", env=ENV + "MEDIA_CACHE_MB", default=256,
         type=click.IntRange(0, 1024 * 1024),
         help="memory budget for rendered outputs in MiB, least recently used out")
+@option("--input-cache-mb", env=ENV + "INPUT_CACHE_MB", default=64,
+        type=click.IntRange(0, 1024 * 1024),
+        help="memory budget for data-URI input images held for rendering, in MiB; "
+             "least recently used out (an output rendered after its input was released "
+             "shows a placeholder)")
 @option("--max-body", env=ENV + "MAX_BODY", default=64 * MIB, show_default="64 MiB",
         type=click.IntRange(min=1),
         metavar="BYTES", help="largest accepted request body; larger gets 413")
@@ -181,7 +186,8 @@ def config_from(params: Mapping[str, Any]) -> Config:
                   control=not params["no_control"],
                   control_token=params["control_token"],
                   journal_size=params["journal_size"],
-                  media_cache_bytes=params["media_cache_mb"] * MIB, strict=params["strict"],
+                  media_cache_bytes=params["media_cache_mb"] * MIB,
+                  input_cache_bytes=params["input_cache_mb"] * MIB, strict=params["strict"],
                   fetch_inputs=params["fetch_inputs"],
                   fetch_allow_hosts=tuple(params["fetch_allow_hosts"]))
 

@@ -29,7 +29,7 @@ from fashn_mock.engine.errors import (
 )
 from fashn_mock.engine.events import Event, EventBus
 from fashn_mock.engine.faults import FaultPlan, FaultRule
-from fashn_mock.engine.inputs import load_images
+from fashn_mock.engine.inputs import load_run
 from fashn_mock.engine.journal import Journal
 from fashn_mock.engine.ledger import Balance
 from fashn_mock.engine.limits import RateWindows
@@ -65,7 +65,8 @@ class Engine:
         self.clock = clock or Clock()
         self.fetcher = fetcher_for(self.config)
         """Downloads URL inputs when ``--fetch-inputs`` is on, else None."""
-        self.media = MediaStore(self.config.media_cache_bytes, fetcher=self.fetcher)
+        self.media = MediaStore(self.config.media_cache_bytes, fetcher=self.fetcher,
+                                input_budget_bytes=self.config.input_cache_bytes)
         self.journal = Journal(self.config.journal_size)
         self.events = EventBus()
         self.scheduler = Scheduler(self.clock)
@@ -167,7 +168,7 @@ class Engine:
         requested = scripted_error or faults.marker_in(run.canonical_inputs())
         if requested is not None:
             faults.check_name(requested)
-        loaded = load_images(run.spec, run.inputs, self.fetcher)  # slow: outside the lock
+        loaded = load_run(run, self.fetcher, self.media.inputs)  # slow: outside the lock
         cost = run.spec.credits(run.inputs) if cost is None else cost
         with self._lock:
             now = self.clock.now()

@@ -84,7 +84,9 @@ def routes(engine: Engine) -> list[Route]:
     async def run(request: Request) -> Response:
         key, headers = admit(request, "run")
         raw = await read_body(request, config.max_body_bytes)
+        inline = runs_inline(raw, engine)
         run_request = parse_run_body(parse_json(raw))
+        del raw  # a large body is not kept while its images are decoded
         webhook_url = parse_webhook_url(request.query_params.get("webhook_url")) \
             if request.scope["query_string"] else None
         order = webhook_order(request, config.public_url) if webhook_url is not None else None
@@ -95,7 +97,7 @@ def routes(engine: Engine) -> list[Route]:
                                  webhook=order(run_request) if order else None,
                                  scripted_error=scripted_error)
 
-        prediction = submit() if runs_inline(raw, engine) else await run_in_threadpool(submit)
+        prediction = submit() if inline else await run_in_threadpool(submit)
         # the ids are UUID-shaped: no JSON escaping is ever needed
         return Response(b'{"id":"%s","error":null}' % prediction.id.encode(),
                         media_type="application/json", headers=headers)
