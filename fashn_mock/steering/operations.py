@@ -154,8 +154,8 @@ CREDITS = Integer(0, 10**15)
 
 
 def key(where: Where = "body", default: Any = None) -> Param:
-    return Param("key", TEXT, default, where, "the API key (default: the view's key, "
-                 "or every key)")
+    return Param("key", TEXT, default, where, "only this API key's (default: every key; "
+                 "in Python, the view's key)")
 
 
 def prediction_id() -> Param:
