@@ -37,7 +37,7 @@ def test_a_failing_receiver_gets_retries(fashn_mock):
     fashn_mock.run_until_done()
     fashn_mock.advance(10)  # the first retry comes 10 s later
     fashn_mock.advance(30)  # the second one 30 s after that
-    assert [a.status_code for a in fashn_mock.webhooks] == [500, 500, 200]
+    assert [a.status_code for a in fashn_mock.webhooks()] == [500, 500, 200]
 
 
 def test_duplicates_happen(fashn_mock):
@@ -76,11 +76,11 @@ def test_handle_webhook_vocabulary(pytester: pytest.Pytester) -> None:
                 assert [p["id"] for p in fashn_mock.inbox("shop").payloads] == [first]
                 fashn_mock.redeliver(first)
                 assert len(fashn_mock.inbox("shop").wait(2)) == 2
-            assert [a.kind for a in fashn_mock.webhooks] == ["delivery", "redeliver"]
-            assert all(a.key == fashn_mock.api_key for a in fashn_mock.webhooks)
+            assert [a.kind for a in fashn_mock.webhooks()] == ["delivery", "redeliver"]
+            assert all(a.key == fashn_mock.api_key for a in fashn_mock.webhooks())
 
         def test_next_test_starts_clean(fashn_mock):
-            assert fashn_mock.webhooks == []
+            assert fashn_mock.webhooks() == []
             assert fashn_mock.inbox("shop").received == []
     """)
     result = pytester.runpytest("-p", "no:cacheprovider")

@@ -69,6 +69,10 @@ class Credits:
     on_demand: int
     reserved: int
     """Held by unfinished predictions."""
+    charged: int
+    """Everything ever charged."""
+    waived: int
+    """Costs of completions that found the balance already set below them."""
     spent_usd: float
 
     @property

@@ -319,4 +319,4 @@ class Steering:
 
 def _credits(key: str, balance: Balance) -> Credits:
     return Credits(key, balance.subscription, balance.on_demand, balance.reserved,
-                   balance.spent_usd)
+                   balance.charged, balance.waived, balance.spent_usd)

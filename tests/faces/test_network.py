@@ -105,7 +105,7 @@ def test_malformed_is_well_framed_broken_json(clients: Clients, emulator: Emulat
     with pytest.raises(json.JSONDecodeError):
         response.json()
     [prediction] = emulator.predictions()
-    assert prediction["id"].startswith(response.text[7:20])
+    assert prediction.id.startswith(response.text[7:20])
 
 
 @pytest.mark.parametrize("fault", ["delay=0.05", "dribble=0.05", "delay=0.02..0.05",
@@ -195,7 +195,7 @@ def test_model_rules_read_the_body_and_pass_it_on(clients: Clients,
             client.post("/v1/run", json={"model_name": "reframe", "inputs": {
                 "image": "https://example.com/a.jpg", "aspect_ratio": "16:9"}})
         assert client.post("/v1/run", content=b"{not json").status_code == 400
-    assert [p["model"] for p in emulator.predictions()] == ["tryon-v1.6"]
+    assert [p.model for p in emulator.predictions()] == ["tryon-v1.6"]
 
 
 def test_key_rules_spare_other_keys(clients: Clients, emulator: Emulator) -> None:
