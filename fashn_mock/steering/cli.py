@@ -5,8 +5,9 @@ One command per operation of ``steering.operations`` (``run_until_done`` is
 ``run-until-done``): path parameters and required ones are arguments, the others
 ``--options``. Every command takes ``--url`` (``FASHN_MOCK_URL``), ``--token``
 (``FASHN_MOCK_CONTROL_TOKEN``, the same variable ``serve --control-token`` reads)
-and ``--timeout``. Exit codes: 0 done, 1 the emulator refused (its message on
-stderr), 2 usage error, 3 the emulator could not be reached.
+and ``--request-timeout`` (``FASHN_MOCK_REQUEST_TIMEOUT``); the operations' own
+options read no variables. Exit codes: 0 done, 1 the emulator refused (its message
+on stderr), 2 usage error, 3 the emulator could not be reached.
 """
 
 from __future__ import annotations
@@ -83,10 +84,11 @@ def decorators(operation: Operation) -> list[Callable[[Any], Any]]:
     for param in operation.params:
         flag = "--" + param.name.replace("_", "-")
         if positional(param):
-            optional = not param.required and param.default is not None
-            found.append(click.argument(param.name, type=click_type(param.kind),
-                                        required=not optional,
-                                        default=param.default if optional else None))
+            if param.required or param.default is None:
+                found.append(click.argument(param.name, type=click_type(param.kind)))
+            else:
+                found.append(click.argument(param.name, type=click_type(param.kind),
+                                            required=False, default=param.default))
         elif isinstance(param.kind, Flag):
             found.append(click.option(flag, param.name, is_flag=True, default=None,
                                       help=param.help))
@@ -99,7 +101,7 @@ def decorators(operation: Operation) -> list[Callable[[Any], Any]]:
 
 
 def connection(func: Any) -> Any:
-    func = option("--timeout", env=ENV + "CTL_TIMEOUT", default=90.0,
+    func = option("--request-timeout", env=ENV + "REQUEST_TIMEOUT", default=90.0,
                   type=Finite(0.1, 3600), metavar="SECONDS",
                   help="wall seconds to wait for the answer")(func)
     func = option("--token", env=ENV + "CONTROL_TOKEN", show_default=False,
@@ -155,8 +157,8 @@ def command(operation: Operation) -> click.Command:
     first = " ".join(doc.split("\n\n")[0].split())
     summary = re.split(r"(?<=[.:;])\s", first)[0].rstrip(".:;")
 
-    def run(url: str, token: str | None, timeout: float, **values: Any) -> None:
-        answer = call(operation, values, url=url, token=token, timeout=timeout)
+    def run(url: str, token: str | None, request_timeout: float, **values: Any) -> None:
+        answer = call(operation, values, url=url, token=token, timeout=request_timeout)
         click.echo(json.dumps(answer, indent=2))
 
     run.__doc__ = doc

@@ -32,6 +32,7 @@ def test_the_installed_wheel_runs_the_suites(tmp_path: Path) -> None:
     installed = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:
         assert "fashn_mock/openapi.yaml" in archive.namelist()
+        assert "fashn_mock/py.typed" in archive.namelist()  # PEP 561: the types ship
         archive.extractall(installed)
     script = ("import fashn_mock, sys\n"
               "from fashn_mock.contract.document import shipped_text\n"

@@ -12,8 +12,8 @@ from PIL import Image
 
 from fashn_mock import Emulator
 from fashn_mock.engine.ledger import UNLIMITED
-from fashn_mock.steering import PredictionDetails
 from fashn_mock.faces.pixazo.routes import subscription_key
+from fashn_mock.steering import PredictionDetails
 from tests.faces.pixazo.support import (
     BASES,
     HEADERS,
