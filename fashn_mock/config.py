@@ -32,7 +32,7 @@ class Config:
     rates: dict[str, RateRule] = field(default_factory=lambda: dict(DEFAULT_RATES))
     """Per-key rate windows by route: run, status, credits."""
     concurrency: int = DEFAULT_CONCURRENCY
-    """Unfinished predictions allowed per key (DOCS: 6)."""
+    """Unfinished predictions allowed per key (6; docs/api-facts.md#concurrency)."""
     failure_rate: float = 0.0
     """Chaos: the share of predictions that fail with a random runtime error."""
     jitter: float = 0.0
