@@ -99,10 +99,7 @@ def fashn_mock(request: pytest.FixtureRequest,
     settings: dict[str, Any] = {"time_scale": 0.0, "seed": 0, "strict": strict}
     for marker in reversed(list(request.node.iter_markers(MARKER))):
         settings.update(marker_settings(marker.args, marker.kwargs))
-    try:
-        emulator = Emulator(Config(**settings), manual_clock=True)
-    except (TypeError, ValueError) as error:
-        raise pytest.UsageError(f"@pytest.mark.{MARKER}: {error}") from None
+    emulator = _emulator(settings)
     api_key = exported_key(request.node.nodeid, emulator.config.api_keys)
     base_url = fashn_mock_server.base_url
     switch = fashn_mock_server.app
@@ -131,18 +128,27 @@ def fashn_mock(request: pytest.FixtureRequest,
 def marker_settings(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """The ``Config`` settings of one ``fashn_mock`` marker; unknown names refused."""
     if args:
-        raise pytest.UsageError(f"@pytest.mark.{MARKER} takes settings by name, e.g. "
-                                f"@pytest.mark.{MARKER}(time_scale=1)")
+        pytest.fail(f"@pytest.mark.{MARKER} takes settings by name, e.g. "
+                    f"@pytest.mark.{MARKER}(time_scale=1)", pytrace=False)
     unknown = set(kwargs) - MARKER_FIELDS
     if unknown:
-        raise pytest.UsageError(f"@pytest.mark.{MARKER}: unknown {sorted(unknown)}; the "
-                                f"settings are {', '.join(sorted(MARKER_FIELDS))}")
+        pytest.fail(f"@pytest.mark.{MARKER}: unknown {sorted(unknown)}; the settings are "
+                    f"{', '.join(sorted(MARKER_FIELDS))}", pytrace=False)
     settings = dict(kwargs)
     if isinstance(settings.get("api_keys"), str):
         settings["api_keys"] = (settings["api_keys"],)
     if "api_keys" in settings:
         settings["api_keys"] = tuple(settings["api_keys"])
     return settings
+
+
+def _emulator(settings: dict[str, Any]) -> Emulator:
+    """The test's emulator, or one line saying which setting is wrong."""
+    try:
+        return Emulator(Config(**settings), manual_clock=True)
+    except (TypeError, ValueError) as error:
+        problem = str(error)
+    pytest.fail(f"@pytest.mark.{MARKER}: {problem}", pytrace=False)
 
 
 def exported_key(nodeid: str, accepted: tuple[str, ...]) -> str:

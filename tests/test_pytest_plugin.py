@@ -188,3 +188,92 @@ def test_network_faults_through_the_fixture(pytester: pytest.Pytester) -> None:
     """)
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
+
+
+def test_marker_api_keys_are_the_exported_key(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        import os
+        import fashn
+        import pytest
+
+        @pytest.mark.fashn_mock(api_keys=["fa-allowed", "fa-other"])
+        def test_code_under_test_is_not_refused(fashn_mock):
+            assert os.environ["FASHN_API_KEY"] == fashn_mock.api_key == "fa-allowed"
+            result = fashn.Fashn().predictions.subscribe(  # reads FASHN_API_KEY
+                model_name="background-remove", poll_interval=10,
+                inputs={"image": "https://x/a.png"})
+            assert result.status == "completed"
+            assert [p.key for p in fashn_mock.predictions()] == ["fa-allowed"]
+
+        @pytest.mark.fashn_mock(api_keys="fa-single")
+        def test_a_single_key(fashn_mock):
+            assert fashn_mock.api_key == "fa-single"
+            with fashn_mock.httpx_client() as client:
+                assert client.get("/v1/credits").status_code == 200
+                assert client.get("/v1/credits",
+                                  headers={"Authorization": "Bearer x"}).status_code == 401
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
+def test_marker_takes_every_config_setting(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.fashn_mock(max_body_bytes=100, public_url="http://cdn.example",
+                                fetch_inputs=False, media_cache_bytes=0, journal_size=5)
+        def test_settings(fashn_mock):
+            config = fashn_mock.emulator.config
+            assert config.max_body_bytes == 100 and config.public_url == "http://cdn.example"
+            with fashn_mock.httpx_client() as client:
+                assert client.post("/v1/run", content=b"x" * 200).status_code == 413
+
+        @pytest.mark.fashn_mock(time_scael=1)
+        def test_a_typo(fashn_mock):
+            pass
+
+        @pytest.mark.fashn_mock(time_scale=-1)
+        def test_a_bad_value(fashn_mock):
+            pass
+
+        @pytest.mark.fashn_mock(0)
+        def test_a_positional(fashn_mock):
+            pass
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=3)
+    result.stdout.fnmatch_lines(["*unknown ?'time_scael'?; the settings are *time_scale*",
+                                 "@pytest.mark.fashn_mock: time_scale must be *",
+                                 "*takes settings by name*"])
+    assert "Traceback" not in result.stdout.str()
+    assert "During handling" not in result.stdout.str()
+
+
+def test_the_server_fixture_alone_serves_a_default_emulator(
+        pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        import httpx
+
+        BODY = {"model_name": "background-remove", "inputs": {"image": "https://x/a.png"}}
+
+        def test_url_only_code(fashn_mock_server):
+            assert fashn_mock_server.base_url == fashn_mock_server.url
+            assert fashn_mock_server.base_url.startswith("http://127.0.0.1:")
+            with httpx.Client(base_url=fashn_mock_server.base_url,
+                              headers={"Authorization": "Bearer k"}) as client:
+                prediction_id = client.post("/v1/run", json=BODY).json()["id"]
+                status = client.get(f"/v1/status/{prediction_id}").json()["status"]
+            assert status == "completed"  # time_scale=0
+
+        def test_a_fashn_mock_test_borrows_the_server(fashn_mock, fashn_mock_server):
+            assert fashn_mock.base_url == fashn_mock_server.base_url
+            assert fashn_mock.predictions() == []  # its own emulator, not the default
+
+        def test_and_gives_it_back(fashn_mock_server):
+            with httpx.Client(base_url=fashn_mock_server.base_url) as client:
+                answer = client.get("/_mock/predictions")
+            assert [p["key"] for p in answer.json()["predictions"]] == ["k"]
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)

@@ -211,3 +211,39 @@ def test_inboxes_receive_without_the_token_and_are_read_with_it() -> None:
         assert "authorization" not in box.json()["received"][0]["headers"]
         too_big = client.post("/_mock/inbox/open", content=b"x" * (16 * 1024 * 1024 + 1))
         assert too_big.status_code == 413
+
+
+def test_unknown_fields_and_query_parameters_are_refused(client: httpx.Client) -> None:
+    typo = client.put("/_mock/keys/test-key/credits", json={"totl": 3})
+    assert typo.status_code == 400
+    assert typo.json()["message"] == ("Control API: unknown field(s) totl; known: total, "
+                                      "subscription, on_demand")
+    assert client.get("/_mock/journal", params={"stauts": "404"}).status_code == 400
+    assert client.post("/_mock/clock/freeze", json={"now": 1}).status_code == 400
+    assert client.post("/_mock/clock/freeze", json={}).status_code == 200
+
+
+def test_blank_query_values_and_null_fields_mean_the_default(client: httpx.Client) -> None:
+    client.post("/v1/run", json=tryon())
+    assert len(client.get("/_mock/predictions", params={"key": "", "model": ""}).json()[
+        "predictions"]) == 1
+    rule = client.post("/_mock/faults", json={"error": "PoseError", "model": None,
+                                              "times": None}).json()
+    assert rule["model"] is None and rule["times"] == 1
+    missing = client.post("/_mock/faults", json={"model": "edit"})
+    assert missing.status_code == 400 and missing.json()["message"] == "error: required"
+
+
+def test_reads_that_only_the_table_added(emulator: Emulator, client: httpx.Client) -> None:
+    client.put("/_mock/chaos", json={"jitter": 0.25})
+    assert client.get("/_mock/chaos").json() == {"failure_rate": 0.0, "jitter": 0.25,
+                                                 "network": {}}
+    assert client.get("/_mock/inbox/orders/url").json() == {
+        "url": "http://fashn-mock.local/_mock/inbox/orders"}
+    assert client.post("/_mock/webhooks/wait", json={"timeout": 0.1}).json() == {"idle": True}
+    assert client.post("/_mock/webhooks/wait", json={"timeout": 61}).status_code == 400
+    client.post("/_mock/faults", json={"error": "PoseError", "key": "a"})
+    client.post("/_mock/faults", json={"error": "PoseError", "key": "b"})
+    assert client.delete("/_mock/faults", params={"key": "a"}).json()["faults"] == []
+    assert [f["key"] for f in client.get("/_mock/faults").json()["faults"]] == ["b"]
+    assert client.get("/_mock/network").json() == {"rules": [], "chaos": {}}
