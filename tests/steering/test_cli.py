@@ -18,7 +18,7 @@ from fashn_mock.steering import OPERATIONS
 from fashn_mock.steering.operations import to_json
 from tests.support import AUTH, KEY, tryon
 
-Check = Callable[[Emulator, Any], None]
+Check = Callable[[Emulator, Any], Any]
 READS = {"time", "credits", "faults", "chaos", "network", "predictions", "prediction",
          "journal", "violations", "behaviour", "effective_config", "replay", "webhooks",
          "webhook_scripts", "inbox", "webhook_url"}
