@@ -90,7 +90,7 @@ class Steering:
         return ClockState(clock.now(), clock.frozen, self.engine.config.time_scale)
 
     def advance(self, seconds: float) -> ClockState:
-        """Move the clock forward by ``seconds`` emulator seconds."""
+        """Move the clock forward by that many emulator seconds."""
         self.engine.clock.advance(seconds)
         self._settled()
         return self.time()
@@ -157,8 +157,9 @@ class Steering:
 
     def set_chaos(self, failure_rate: float | None = None, jitter: float | None = None, *,
                   network: Mapping[str, float] | str | None = None) -> ChaosSettings:
-        """Chaos rates (None keeps one): runtime failures, duration jitter and network
-        faults, e.g. ``network={"reset": 0.05, "delay=0.2..1": 0.1}`` (``{}``: none)."""
+        """Set the seeded chaos; what is not given stays. Rates of runtime failures,
+        duration jitter and network faults, e.g. ``network={"reset": 0.05,
+        "delay=0.2..1": 0.1}`` (``{}``: none)."""
         if network is not None:
             try:
                 parse_profile(network)  # refused before anything changes
@@ -295,7 +296,8 @@ class Steering:
         return self.engine.webhooks.wait_idle(timeout)
 
     def inbox(self, name: str = "default") -> Inbox:
-        """What ``webhook_url(name)`` received: ``payloads``, ``wait(count)``..."""
+        """What an inbox received, and the failures it will answer. ``webhook_url(name)``
+        delivers there; in Python it has ``payloads``, ``received``, ``wait(count)``."""
         return self.engine.webhooks.inboxes.get(name)
 
     def drop_inbox(self, name: str) -> None:

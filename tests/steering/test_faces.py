@@ -77,3 +77,14 @@ def test_the_command_line_has_each_operation(operation: Operation) -> None:
 
 def test_the_command_line_has_nothing_else() -> None:
     assert set(ctl.commands) == {operation.command for operation in OPERATIONS}
+
+
+def test_the_readme_table_lists_each_operation() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "README.md").read_text()
+    section = text.split("### Control API (`/_mock`)")[1].split("\n### ")[0]
+    for operation in OPERATIONS:
+        route = f"{operation.method} /_mock{operation.path}".replace("{prediction_id}", "{id}")
+        assert f"`{operation.name}(" in section, operation.name
+        assert route in section, route

@@ -57,8 +57,8 @@ def test_request_log_assertions() -> None:
 
 
 def test_violations_flatten_the_journal() -> None:
-    found: dict[str, object] = {"location": "body", "field": "inputs.mode", "problem": "bad",
-             "contract": "one of ..."}
+    found: dict[str, object] = {"location": "body", "field": "inputs.mode",
+                                "problem": "bad", "contract": "one of ..."}
     violations = Violations.of([entry(1, "/v1/run", violations=[found, found]),
                                 entry(2, "/v1/run")], strict=True)
     assert [v.seq for v in violations] == [1, 1]
