@@ -22,6 +22,7 @@ from fashn_mock.cassettes.cli import record, replay_options, replay_source_from
 from fashn_mock.catalog.quotas import DEFAULT_CONCURRENCY, DEFAULT_RATES
 from fashn_mock.config import MAX_CREDITS, MAX_TIME_SCALE, Config
 from fashn_mock.contract.cli import contract
+from fashn_mock.contract.openapi import DIALECTS
 from fashn_mock.params import (
     ENV,
     Finite,
@@ -148,11 +149,14 @@ def serve(**params: Any) -> None:
 
 
 @cli.command()
-def openapi() -> None:
-    """Print the OpenAPI contract (YAML)."""
+@option("--dialect", env=ENV + "OPENAPI_DIALECT", default="native",
+        type=click.Choice(DIALECTS),
+        help="whose contract: the native API or a gateway (Concurred, Pixazo)")
+def openapi(dialect: str) -> None:
+    """Print the OpenAPI contract of a dialect (YAML)."""
     from fashn_mock.contract.openapi import render_yaml
 
-    click.echo(render_yaml(), nl=False)
+    click.echo(render_yaml(dialect), nl=False)
 
 
 cli.add_command(record)
