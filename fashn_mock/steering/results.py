@@ -126,13 +126,16 @@ class RequestViolation:
     problem: str
     contract: str
     """What the contract says about that field."""
+    dialect: str = "native"
+    """Whose contract: ``native``, ``concurred`` or ``pixazo``."""
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
 
     def __str__(self) -> str:
-        return (f"{self.method} {self.path}: {self.location} {self.field}: {self.problem} "
-                f"(contract: {self.contract})")
+        where = "" if self.dialect == "native" else f"[{self.dialect}] "
+        return (f"{self.method} {self.path}: {where}{self.location} {self.field}: "
+                f"{self.problem} (contract: {self.contract})")
 
 
 class Violations(list[RequestViolation]):
@@ -147,7 +150,8 @@ class Violations(list[RequestViolation]):
     def of(cls, entries: Iterable[JournalEntry], *, strict: bool) -> Violations:
         return cls((RequestViolation(e.seq, e.at, e.method, e.path, e.key,
                                      str(v.get("location", "")), str(v.get("field", "")),
-                                     str(v.get("problem", "")), str(v.get("contract", "")))
+                                     str(v.get("problem", "")), str(v.get("contract", "")),
+                                     str(v.get("dialect", e.dialect)))
                     for e in entries for v in e.violations), strict=strict)
 
     def as_json(self) -> dict[str, Any]:
