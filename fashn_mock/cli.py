@@ -34,6 +34,7 @@ from fashn_mock.params import (
     option,
 )
 from fashn_mock.serving import SHUTDOWN_TIMEOUT, is_loopback
+from fashn_mock.steering.cli import ctl
 
 if TYPE_CHECKING:
     from fashn_mock.cassettes.replay import ReplaySource
@@ -165,6 +166,7 @@ def openapi(dialect: str) -> None:
 
 cli.add_command(record)
 cli.add_command(contract)
+cli.add_command(ctl)
 
 
 def serve_params(argv: Sequence[str]) -> dict[str, Any]:

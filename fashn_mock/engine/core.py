@@ -39,7 +39,13 @@ from fashn_mock.engine.playback import PARKED, Playback, PlaybackSource
 from fashn_mock.engine.prediction import ANY_KEY, TERMINAL, Prediction
 from fashn_mock.engine.scheduler import Scheduler
 from fashn_mock.engine.submission import Interruption, Submission, docs_example
-from fashn_mock.engine.views import PredictionState, describe, summary
+from fashn_mock.engine.views import (
+    PredictionDetails,
+    PredictionState,
+    PredictionSummary,
+    describe,
+    summary,
+)
 from fashn_mock.engine.watching import Watches
 from fashn_mock.engine.webhooks import Order, Webhooks
 from fashn_mock.media import MediaStore
@@ -299,15 +305,18 @@ class Engine:
 
     # --- inspection ----------------------------------------------------------------
     def list_predictions(self, *, key: str | None = None, model: str | None = None,
-                         status: str | None = None) -> list[dict[str, Any]]:
+                         status: str | None = None,
+                         dialect: str | None = None) -> list[PredictionSummary]:
+        """Predictions oldest first, filtered (every given field must match)."""
         with self._lock:
             now = self.clock.now()
             found = [summary(p, now) for p in self.predictions.values()
                      if p.key != ANY_KEY and (key is None or p.key == key)
-                     and (model is None or p.model == model)]
-        return [s for s in found if status is None or s["status"] == status]
+                     and (model is None or p.model == model)
+                     and (dialect is None or p.dialect == dialect)]
+        return [s for s in found if status is None or s.status == status]
 
-    def describe(self, prediction_id: str) -> dict[str, Any]:
+    def describe(self, prediction_id: str) -> PredictionDetails:
         """Everything about one prediction, including its full timeline."""
         with self._lock:
             return describe(self._find(prediction_id), self.clock.now())
@@ -337,18 +346,6 @@ class Engine:
     def unfinished(self, key: str) -> int:
         with self._lock:
             return self.books.slots_in_use(key, self.clock.now())
-
-    def effective_config(self) -> dict[str, Any]:
-        from dataclasses import asdict
-
-        config = asdict(self.config)
-        config["rates"] = {route: str(rule) for route, rule in self.config.rates.items()}
-        config["api_keys"] = list(self.config.api_keys)
-        config["control_token"] = "<set>" if self.config.control_token else None
-        config.update(failure_rate=self.faults.failure_rate, jitter=self.faults.jitter,
-                      network_chaos=dict(self.network.chaos),
-                      clock={"now": self.clock.now(), "frozen": self.clock.frozen})
-        return config
 
     # --- internals -----------------------------------------------------------------
     def _lookup(self, prediction_id: str) -> Prediction | None:

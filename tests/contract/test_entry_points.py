@@ -47,6 +47,7 @@ def test_the_installed_wheel_runs_the_suites(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         for name in ("openapi.yaml", "openapi.concurred.yaml", "openapi.pixazo.yaml"):
             assert f"fashn_mock/{name}" in archive.namelist()
+        assert "fashn_mock/py.typed" in archive.namelist()  # PEP 561: the types ship
         archive.extractall(installed)
     script = ("import fashn_mock, sys\n"
               "from fashn_mock.contract.document import shipped_text\n"

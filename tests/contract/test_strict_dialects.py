@@ -128,7 +128,9 @@ def test_strict_journal_records_each_dialect_against_its_contract() -> None:
                     headers=SUBSCRIPTION)  # clean: Pixazo's own values
         client.post(RESULT, json={"request_id": 7}, headers=SUBSCRIPTION)
         found = client.get("/_mock/violations").json()["violations"]
-    by_path = {entry["path"]: entry["violations"] for entry in found}
+    by_path: dict[str, list[dict[str, str]]] = {}
+    for violation in found:
+        by_path.setdefault(violation["path"], []).append(violation)
     assert set(by_path) == {"/v1/run", RUN, RESULT}
     assert [(v["dialect"], v["field"]) for v in by_path["/v1/run"]] == [
         ("native", "inputs.num_image")]
@@ -137,7 +139,7 @@ def test_strict_journal_records_each_dialect_against_its_contract() -> None:
     dialects = {e.path: e.dialect for e in emulator.journal()}
     assert dialects == {"/v1/run": "native", RUN: "concurred", SUBMIT: "pixazo",
                         RESULT: "pixazo"}
-    assert {v["dialect"] for v in emulator.violations()} == {"native", "concurred", "pixazo"}
+    assert {v.dialect for v in emulator.violations()} == {"native", "concurred", "pixazo"}
 
 
 def test_a_body_refused_before_it_was_read_is_not_reported_missing() -> None:
@@ -147,7 +149,7 @@ def test_a_body_refused_before_it_was_read_is_not_reported_missing() -> None:
             "model_image": URL, "garment_image": URL}}).status_code == 401
         assert client.post(SUBMIT, json={"model_image": URL}).status_code == 401
         assert client.post("/v1/run", headers=BEARER).status_code == 400  # really none
-    fields = [(v["dialect"], v["location"], v["field"]) for v in emulator.violations()]
+    fields = [(v.dialect, v.location, v.field) for v in emulator.violations()]
     assert fields == [("native", "header", "Authorization"),
                       ("pixazo", "header", "Ocp-Apim-Subscription-Key"),
                       ("native", "body", "(body)")]

@@ -139,11 +139,11 @@ def test_an_explicit_budget_is_never_exceeded(dialect: str, budget: int) -> None
     report = run_contract(real_looking(emulator, dialect),
                           Options(budget=budget, max_sleep=0.01, **QUICK))
     assert report.ok, report.render()
-    mine = [p for p in emulator.predictions() if p["key"] == KEY]
-    completed = [p for p in mine if p["status"] == "completed"]
+    mine = emulator.predictions(key=KEY)
+    completed = [p for p in mine if p.status == "completed"]
     assert completed, "a budget lets predictions complete"
     if dialect == "concurred":
-        assert 100 - emulator.balance(KEY).total <= budget
+        assert 100 - emulator.credits(KEY).total <= budget
     else:
         assert len(completed) <= budget
-        assert emulator.balance(KEY).spent_usd == pytest.approx(0.075 * len(completed))
+        assert emulator.credits(KEY).spent_usd == pytest.approx(0.075 * len(completed))
