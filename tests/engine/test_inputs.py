@@ -158,7 +158,8 @@ def test_a_prediction_keeps_a_stand_in_and_renders_the_full_inputs_picture() -> 
     run = run_of("background-remove", image=uri)
     prediction = engine.submit("k", run)
     assert len(prediction.inputs_json) < 200 and "data:" not in prediction.inputs_json
-    assert engine.describe(prediction.id)["inputs"]["image"] == token(uri)
+    details = engine.describe(prediction.id)
+    assert details is not None and details.inputs["image"] == token(uri)
     served = engine.output(prediction.id, "output_0.png")
     assert served is not None
     full = RenderJob("background-remove", run.canonical_inputs(), prediction.seed, 0,
