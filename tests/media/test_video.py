@@ -11,7 +11,7 @@ from PIL import Image
 
 from fashn_mock import Emulator
 from fashn_mock.media.held import HeldInputs
-from fashn_mock.media.render import RenderJob
+from fashn_mock.media.job import RenderJob
 from fashn_mock.media.sources import ImageLoader
 from fashn_mock.media.video import FPS, VideoUnavailable, render_video
 from tests.media import images
