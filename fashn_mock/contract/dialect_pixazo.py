@@ -18,14 +18,13 @@ from typing import Any
 import httpx
 
 from fashn_mock.catalog.gateways import pixazo as gateway
+from fashn_mock.catalog.gateways.pixazo import BASES, REQUEST_ID_PREFIX, RESULT, SUBMIT
+from fashn_mock.catalog.gateways.pixazo import ERROR_TEXTS as TEXTS
 from fashn_mock.contract.budget import UNLOADABLE_IMAGE, Pricing
 from fashn_mock.contract.components import example_inputs
 from fashn_mock.contract.dialects import Call, Dialect, Doc, Reading, json_object
 from fashn_mock.contract.probing import INVALID_KEY, Probe
 from fashn_mock.contract.samples import SCRIPTED_POSE_ERROR, Template, tiny_png
-from fashn_mock.faces.pixazo.bodies import REQUEST_ID_PREFIX
-from fashn_mock.faces.pixazo.errors import TEXTS
-from fashn_mock.faces.pixazo.routes import BASES, RESULT, SUBMIT
 
 PRICING = Pricing({}, flat=gateway.SPEC, price=lambda spec, inputs: 1)
 """Every request is one unit (USD 0.075), whatever ``num_samples``."""
