@@ -114,3 +114,39 @@ def test_webhook_vocabulary_checks_its_arguments(emulator: Emulator) -> None:
         emulator.script_webhook()
     with pytest.raises(InvalidRequest):
         emulator.script_webhook(duplicate=99)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@pytest.mark.parametrize("how", ["keyword", "config"])
+def test_an_explicit_port_is_where_it_serves(how: str) -> None:
+    from fashn_mock import Config
+
+    port = free_port()
+    emulator = Emulator(port=port) if how == "keyword" else Emulator(Config(port=port))
+    with emulator:
+        assert emulator.base_url == f"http://127.0.0.1:{port}"
+        assert httpx.get(f"{emulator.base_url}/_mock/clock").status_code == 200
+    assert emulator.base_url == "http://fashn-mock.local"
+
+
+def test_without_a_port_it_serves_on_a_free_one() -> None:
+    with Emulator() as first, Emulator() as second:
+        assert first.base_url != second.base_url
+        assert not first.base_url.endswith(":8000")
+
+
+def test_serving_beyond_loopback_needs_a_control_token() -> None:
+    with pytest.raises(ValueError, match="control_token"):
+        Emulator(host="0.0.0.0")
+    guarded = Emulator(host="0.0.0.0", port=free_port(), control_token="t")
+    with guarded:
+        assert guarded.base_url.startswith("http://127.0.0.1:")  # never 0.0.0.0
+    Emulator(host="0.0.0.0", control=False)  # no control API: nothing to guard

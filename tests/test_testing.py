@@ -37,7 +37,7 @@ def test_a_failing_receiver_gets_retries(fashn_mock):
     fashn_mock.run_until_done()
     fashn_mock.advance(10)  # the first retry comes 10 s later
     fashn_mock.advance(30)  # the second one 30 s after that
-    assert [a.status_code for a in fashn_mock.webhooks] == [500, 500, 200]
+    assert [a.status_code for a in fashn_mock.webhooks()] == [500, 500, 200]
 
 
 def test_duplicates_happen(fashn_mock):
@@ -76,12 +76,45 @@ def test_handle_webhook_vocabulary(pytester: pytest.Pytester) -> None:
                 assert [p["id"] for p in fashn_mock.inbox("shop").payloads] == [first]
                 fashn_mock.redeliver(first)
                 assert len(fashn_mock.inbox("shop").wait(2)) == 2
-            assert [a.kind for a in fashn_mock.webhooks] == ["delivery", "redeliver"]
-            assert all(a.key == fashn_mock.api_key for a in fashn_mock.webhooks)
+            assert [a.kind for a in fashn_mock.webhooks()] == ["delivery", "redeliver"]
+            assert all(a.key == fashn_mock.api_key for a in fashn_mock.webhooks())
 
         def test_next_test_starts_clean(fashn_mock):
-            assert fashn_mock.webhooks == []
+            assert fashn_mock.webhooks() == []
             assert fashn_mock.inbox("shop").received == []
     """)
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
+
+
+def test_the_switchable_app_falls_back_to_its_default() -> None:
+    import asyncio
+
+    from fashn_mock import Emulator
+    from fashn_mock.testing import SwitchableApp
+    from fashn_mock.transport import httpx_client
+
+    default, current = Emulator(), Emulator()
+    switch = SwitchableApp(default.app)
+    headers = {"Authorization": "Bearer k"}
+    with httpx_client(switch, headers=headers) as client:
+        client.post("/_mock/keys/k/credits", content=b"")  # a refusal: any answer will do
+        switch.target = current.app
+        assert client.put("/_mock/keys/k/credits", json={"total": 1}).status_code == 200
+        switch.target = None
+        assert client.get("/_mock/keys/k/credits").json()["credits"]["total"] != 1
+    assert current.credits("k").total == 1
+    with httpx_client(SwitchableApp(), headers=headers) as client:
+        answer = client.get("/v1/credits")
+    assert answer.status_code == 503 and "no emulator is active" in answer.json()["message"]
+    assert asyncio.run(_lifespan(SwitchableApp())) is None
+
+
+async def _lifespan(app: object) -> None:
+    async def receive() -> dict[str, str]:
+        return {"type": "lifespan.startup"}
+
+    async def send(message: object) -> None:
+        raise AssertionError("nothing is sent outside HTTP")
+
+    await app({"type": "lifespan"}, receive, send)  # type: ignore[operator]

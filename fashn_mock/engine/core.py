@@ -28,7 +28,7 @@ from fashn_mock.engine.errors import (
 )
 from fashn_mock.engine.events import Event, EventBus
 from fashn_mock.engine.faults import FaultRule
-from fashn_mock.engine.inputs import load_images
+from fashn_mock.engine.inputs import load_run
 from fashn_mock.engine.ledger import Balance
 from fashn_mock.engine.limits import RateWindows
 from fashn_mock.engine.network import NetworkPlan
@@ -37,7 +37,13 @@ from fashn_mock.engine.playback import PARKED, Playback, PlaybackSource
 from fashn_mock.engine.prediction import TERMINAL, Prediction
 from fashn_mock.engine.scheduler import Scheduler
 from fashn_mock.engine.submission import Interruption, Submission
-from fashn_mock.engine.views import PredictionState, describe, summary
+from fashn_mock.engine.views import (
+    PredictionDetails,
+    PredictionState,
+    PredictionSummary,
+    describe,
+    summary,
+)
 from fashn_mock.engine.watching import Watches
 from fashn_mock.engine.webhooks import Order
 from fashn_mock.media import MediaStore
@@ -69,7 +75,8 @@ class Engine:
         self.clock = self.store.clock(clock or Clock())
         self.fetcher = fetcher_for(self.config)
         """Downloads URL inputs when ``--fetch-inputs`` is on, else None."""
-        self.media = MediaStore(self.config.media_cache_bytes, fetcher=self.fetcher)
+        self.media = MediaStore(self.config.media_cache_bytes, fetcher=self.fetcher,
+                                input_budget_bytes=self.config.input_cache_bytes)
         self.journal = self.store.journal(self.config.journal_size)
         self.events = EventBus()
         self.scheduler = Scheduler(self.clock)
@@ -208,7 +215,7 @@ class Engine:
         requested = scripted_error or faults.marker_in(run.canonical_inputs())
         if requested is not None:
             faults.check_name(requested)
-        loaded = load_images(run.spec, run.inputs, self.fetcher)  # slow: outside the lock
+        loaded = load_run(run, self.fetcher, self.media.inputs)  # slow: outside the lock
         cost = run.spec.credits(run.inputs) if cost is None else cost
         if requested in faults.REFUSALS:
             raise faults.refusal(requested)
@@ -336,15 +343,18 @@ class Engine:
 
     # --- inspection ----------------------------------------------------------------
     def list_predictions(self, *, key: str | None = None, model: str | None = None,
-                         status: str | None = None) -> list[dict[str, Any]]:
+                         status: str | None = None,
+                         dialect: str | None = None) -> list[PredictionSummary]:
+        """Predictions oldest first, filtered (every given field must match)."""
         with self.ledger.guard():
             now = self.clock.now()
             found = [summary(p, now) for p in self.ledger.newest_first()
-                     if (key is None or p.key == key) and (model is None or p.model == model)]
+                     if (key is None or p.key == key) and (model is None or p.model == model)
+                     and (dialect is None or p.dialect == dialect)]
         found.reverse()
-        return [s for s in found if status is None or s["status"] == status]
+        return [s for s in found if status is None or s.status == status]
 
-    def describe(self, prediction_id: str) -> dict[str, Any]:
+    def describe(self, prediction_id: str) -> PredictionDetails:
         """Everything about one prediction, including its full timeline."""
         prediction, now = self._find(prediction_id)
         return describe(prediction, now)
@@ -377,18 +387,6 @@ class Engine:
 
     def unfinished(self, key: str) -> int:
         return self.ledger.slots_in_use(key)
-
-    def effective_config(self) -> dict[str, Any]:
-        from dataclasses import asdict
-
-        config = asdict(self.config)
-        config["rates"] = {route: str(rule) for route, rule in self.config.rates.items()}
-        config["api_keys"] = list(self.config.api_keys)
-        config["control_token"] = "<set>" if self.config.control_token else None
-        config.update(failure_rate=self.faults.failure_rate, jitter=self.faults.jitter,
-                      network_chaos=dict(self.network.chaos),
-                      clock={"now": self.clock.now(), "frozen": self.clock.frozen})
-        return config
 
     # --- internals -----------------------------------------------------------------
     def _memory(self) -> MemoryLedger:

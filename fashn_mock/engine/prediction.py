@@ -62,7 +62,8 @@ class Prediction:
     key: str
     model: str
     inputs_json: str
-    """Canonical JSON of the validated inputs (defaults applied)."""
+    """Canonical JSON of the validated inputs (defaults applied); long strings, data-URI
+    images among them, by stand-ins (``engine.inputs``, ``media.held``)."""
     created_at: float
     queued_at: float
     processing_at: float
@@ -85,6 +86,9 @@ class Prediction:
     """True once the ledger has charged (or released) this prediction."""
     playback: Playback | None = None
     """The recording this prediction replays (``engine.playback``), if any."""
+    dice: tuple[bytes, ...] = ()
+    """Per output, the digest of the inputs as sent, when ``inputs_json`` holds
+    stand-ins (the renderer's seed of variation: ``media.render``)."""
 
     def status_at(self, now: float) -> Status:
         if now >= self.finished_at:

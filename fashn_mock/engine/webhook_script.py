@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import re
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from fashn_mock.engine.errors import InvalidRequest
@@ -175,6 +175,11 @@ class Rules:
     def forget(self, key: str | None = None) -> None:
         with self._lock:
             self._rules = [r for r in self._rules if key is not None and r.key != key]
+
+    def pending(self, key: str | None = None) -> list[Rule]:
+        """Copies of the pending rules (those made for ``key``), in order."""
+        with self._lock:
+            return [replace(rule) for rule in self._rules if key is None or rule.key == key]
 
     def as_json(self) -> list[dict[str, Any]]:
         with self._lock:

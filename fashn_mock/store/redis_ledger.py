@@ -53,7 +53,8 @@ def encode(prediction: Prediction) -> list[str]:
             "width", str(p.size[0]), "height", str(p.size[1]), "seed", str(p.seed),
             "b64", "1" if p.return_base64 else "", "webhook", p.webhook_url or "",
             "dialect", p.dialect, "usd", repr(p.price_usd),
-            "usdm", str(round(p.price_usd * 1_000_000)), "settled", "1" if p.settled else "0"]
+            "usdm", str(round(p.price_usd * 1_000_000)), "settled", "1" if p.settled else "0",
+            "dice", ",".join(d.hex() for d in p.dice)]
 
 
 def decode(prediction_id: str, flat: list[str]) -> Prediction:
@@ -67,7 +68,8 @@ def decode(prediction_id: str, flat: list[str]) -> Prediction:
         cost=int(f["cost"]), outputs=int(f["outputs"]), output_format=f["format"],
         size=(int(f["width"]), int(f["height"])), seed=int(f["seed"]),
         return_base64=f["b64"] == "1", webhook_url=f["webhook"] or None,
-        dialect=f["dialect"], price_usd=float(f["usd"]), settled=f["settled"] == "1")
+        dialect=f["dialect"], price_usd=float(f["usd"]), settled=f["settled"] == "1",
+        dice=tuple(bytes.fromhex(d) for d in f.get("dice", "").split(",") if d))
 
 
 def balance_of(values: list[str]) -> tuple[Balance, int]:

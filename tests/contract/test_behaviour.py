@@ -181,5 +181,5 @@ def test_webhook_polling_from_a_real_journal() -> None:
         for _ in range(4):
             emulator.advance(3)
             client.get(f"/v1/status/{prediction_id}")
-    [finding] = emulator.behaviour(KEY).of_kind("webhook-polling")
+    [finding] = emulator.behaviour(key=KEY).of_kind("webhook-polling")
     assert prediction_id in finding.message and finding.count == 4

@@ -113,7 +113,7 @@ def test_model_rules_ask_for_the_model() -> None:
 
 @pytest.mark.parametrize(("rule", "field"), [
     (NetworkRule("explode"), "fault"), (NetworkRule("reset", times=0), "times"),
-    (NetworkRule("reset", times=True), "times"),  # type: ignore[arg-type]
+    (NetworkRule("reset", times=True), "times"),
     (NetworkRule("reset", path=5), "path"),  # type: ignore[arg-type]
 ])
 def test_bad_rules_are_refused(rule: NetworkRule, field: str) -> None:
@@ -158,7 +158,7 @@ def test_the_engine_seeds_its_plan_and_reset_reseeds_it() -> None:
     again = emulator.engine.network
     assert again is not plan and again.chaos == {"empty": 0.5}
     assert [again.take("GET", "/v1/credits", "native", None) for _ in range(20)] == drawn
-    assert emulator.effective_config()["network_chaos"] == {"empty": 0.5}
+    assert emulator.effective_config().chaos.network == {"empty": 0.5}
 
 
 def test_garbage_is_never_a_status_line() -> None:

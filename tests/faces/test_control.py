@@ -31,7 +31,8 @@ def test_credits_routes(client: httpx.Client) -> None:
 def test_faults_predictions_and_interruptions(emulator: Emulator,
                                               client: httpx.Client) -> None:
     created = client.post("/_mock/faults", json={"error": "PoseError", "times": 1})
-    assert created.json()["faults"][0]["error"] == "PoseError"
+    assert created.json()["error"] == "PoseError"
+    assert client.get("/_mock/faults").json()["faults"] == [created.json()]
     assert client.post("/_mock/faults", json={"error": "Nope"}).status_code == 400
     failing = client.post("/v1/run", json=tryon()).json()["id"]
     running = client.post("/v1/run", json=tryon()).json()["id"]
@@ -103,10 +104,12 @@ def test_strict_mode_records_violations() -> None:
         client.post("/v1/run", json=tryon(num_samples=9))
         client.post("/v1/run", json=tryon())
         found = client.get("/_mock/violations").json()
-    assert found["strict"] is True and len(found["violations"]) == 1
-    fields = [v["field"] for v in found["violations"][0]["violations"]]
+    assert found["strict"] is True
+    assert {v["seq"] for v in found["violations"]} == {1}  # the first request only
+    fields = [v["field"] for v in found["violations"]]
     assert "inputs.num_samples" in fields
-    assert [v["field"] for v in emulator.violations()] == fields
+    assert [v.field for v in emulator.violations()] == fields
+    assert emulator.violations().as_json() == found
 
 
 def test_behaviour_report_flags_impolite_clients(emulator: Emulator,
@@ -119,7 +122,7 @@ def test_behaviour_report_flags_impolite_clients(emulator: Emulator,
     report = client.get("/_mock/behaviour", params={"key": "test-key"}).json()
     kinds = {finding["kind"] for finding in report["findings"]}
     assert {"fast-polling", "terminal-polling"} <= kinds, report
-    assert not emulator.behaviour("test-key").ok
+    assert not emulator.behaviour(key="test-key").ok
     assert client.get("/_mock/behaviour", params={"min_poll_interval": "x"}).status_code == 400
 
 
@@ -141,9 +144,10 @@ def test_webhook_routes(emulator: Emulator, client: httpx.Client) -> None:
     url = emulator.webhook_url("hooks")
     failing = client.post("/_mock/inbox/hooks/fail", json={"times": 1, "status": 502})
     assert failing.json()["pending_failures"] == [502]
-    rules = client.post("/_mock/webhooks/script", json={"duplicate": 1, "key": "test-key"})
-    assert rules.json()["rules"] == [{"duplicate": 1, "delay": 0.0, "reorder": False,
-                                      "key": "test-key", "times": 1}]
+    rule = client.post("/_mock/webhooks/script", json={"duplicate": 1, "key": "test-key"})
+    assert rule.json() == {"duplicate": 1, "delay": 0.0, "reorder": False,
+                           "key": "test-key", "times": 1}
+    assert client.get("/_mock/webhooks/script").json()["rules"] == [rule.json()]
     prediction_id = client.post("/v1/run", params={"webhook_url": url},
                                 json=tryon()).json()["id"]
     assert client.get("/_mock/webhooks").json()["pending"][0]["prediction_id"] == \
@@ -155,14 +159,14 @@ def test_webhook_routes(emulator: Emulator, client: httpx.Client) -> None:
         ("delivery", 502), ("duplicate", 200)]
     assert found["attempts"][0]["retry_at"] is not None and found["capacity"] == 1000
     assert client.post(f"/_mock/webhooks/{prediction_id}/redeliver").json()[
-        "redelivering"]["prediction_id"] == prediction_id
+        "prediction_id"] == prediction_id
     emulator.wait_for_webhooks()
     box = client.get("/_mock/inbox/hooks").json()
     assert [r["answered"] for r in box["received"]] == [502, 200, 200]
     assert box["received"][1]["body"]["id"] == prediction_id
     assert client.get("/_mock/webhooks", params={"key": "other"}).json()["attempts"] == []
     assert len(client.get("/_mock/webhooks", params={"limit": 1}).json()["attempts"]) == 1
-    assert client.delete("/_mock/inbox/hooks").json() == {"deleted": "hooks"}
+    assert client.delete("/_mock/inbox/hooks").json() == {"ok": True}
     assert client.get("/_mock/inbox/hooks").json()["received"] == []
     assert client.delete("/_mock/webhooks/script").json() == {"rules": []}
 
@@ -207,3 +211,39 @@ def test_inboxes_receive_without_the_token_and_are_read_with_it() -> None:
         assert "authorization" not in box.json()["received"][0]["headers"]
         too_big = client.post("/_mock/inbox/open", content=b"x" * (16 * 1024 * 1024 + 1))
         assert too_big.status_code == 413
+
+
+def test_unknown_fields_and_query_parameters_are_refused(client: httpx.Client) -> None:
+    typo = client.put("/_mock/keys/test-key/credits", json={"totl": 3})
+    assert typo.status_code == 400
+    assert typo.json()["message"] == ("Control API: unknown field(s) totl; known: total, "
+                                      "subscription, on_demand")
+    assert client.get("/_mock/journal", params={"stauts": "404"}).status_code == 400
+    assert client.post("/_mock/clock/freeze", json={"now": 1}).status_code == 400
+    assert client.post("/_mock/clock/freeze", json={}).status_code == 200
+
+
+def test_blank_query_values_and_null_fields_mean_the_default(client: httpx.Client) -> None:
+    client.post("/v1/run", json=tryon())
+    assert len(client.get("/_mock/predictions", params={"key": "", "model": ""}).json()[
+        "predictions"]) == 1
+    rule = client.post("/_mock/faults", json={"error": "PoseError", "model": None,
+                                              "times": None}).json()
+    assert rule["model"] is None and rule["times"] == 1
+    missing = client.post("/_mock/faults", json={"model": "edit"})
+    assert missing.status_code == 400 and missing.json()["message"] == "error: required"
+
+
+def test_reads_that_only_the_table_added(emulator: Emulator, client: httpx.Client) -> None:
+    client.put("/_mock/chaos", json={"jitter": 0.25})
+    assert client.get("/_mock/chaos").json() == {"failure_rate": 0.0, "jitter": 0.25,
+                                                 "network": {}}
+    assert client.get("/_mock/inbox/orders/url").json() == {
+        "url": "http://fashn-mock.local/_mock/inbox/orders"}
+    assert client.post("/_mock/webhooks/wait", json={"timeout": 0.1}).json() == {"idle": True}
+    assert client.post("/_mock/webhooks/wait", json={"timeout": 61}).status_code == 400
+    client.post("/_mock/faults", json={"error": "PoseError", "key": "a"})
+    client.post("/_mock/faults", json={"error": "PoseError", "key": "b"})
+    assert client.delete("/_mock/faults", params={"key": "a"}).json()["faults"] == []
+    assert [f["key"] for f in client.get("/_mock/faults").json()["faults"]] == ["b"]
+    assert client.get("/_mock/network").json() == {"rules": [], "chaos": {}}

@@ -45,41 +45,42 @@ def sdk(request: pytest.FixtureRequest, emulator: Emulator) -> Iterator[fashn.Fa
 def test_a_reset_status_is_retried_and_ends_completed(sdk: fashn.Fashn,
                                                       emulator: Emulator) -> None:
     emulator.network_next("reset", path="/v1/status", times=2)
-    result = sdk.predictions.subscribe(model_name="tryon-v1.6", inputs=INPUTS,
+    result = sdk.predictions.subscribe(model_name="tryon-v1.6", inputs=INPUTS,  # type: ignore[call-overload]
                                        poll_interval=0.01)
     assert result.status == "completed"
     polls = emulator.journal(path="/v1/status")
     assert [(e.status, (e.network_fault or {}).get("kind")) for e in polls] == [
         (0, "reset"), (0, "reset"), (200, None)]
-    report = emulator.behaviour(KEY)
+    report = emulator.behaviour(key=KEY)
     assert [r.reaction for r in report.network] == ["retried", "retried"]
-    assert len(emulator.predictions()) == 1 and emulator.balance(KEY).total == 9
+    assert len(emulator.predictions()) == 1 and emulator.credits(KEY).total == 9
 
 
 def test_a_lost_run_answer_and_the_sdks_retry_make_two_charged_predictions(
         sdk: fashn.Fashn, emulator: Emulator) -> None:
     emulator.network_next("lost-response", path="/v1/run")
-    result = sdk.predictions.subscribe(model_name="tryon-v1.6", inputs=INPUTS,
+    result = sdk.predictions.subscribe(model_name="tryon-v1.6", inputs=INPUTS,  # type: ignore[call-overload]
                                        poll_interval=0.01)
     assert result.status == "completed"
     runs = emulator.journal(path="/v1/run")
     assert [(e.status, (e.network_fault or {}).get("kind")) for e in runs] == [
         (200, "lost-response"), (200, None)]
     lost, retried = (e.prediction_id for e in runs)
+    assert lost is not None and retried is not None
     assert lost != retried and result.id == retried
     predictions = emulator.predictions(key=KEY)
-    assert sorted(p["id"] for p in predictions) == sorted([lost, retried])
-    assert all(p["status"] == "completed" for p in predictions)
-    assert emulator.balance(KEY).total == 8  # both charged
+    assert sorted(p.id for p in predictions) == sorted([lost, retried])
+    assert all(p.status == "completed" for p in predictions)
+    assert emulator.credits(KEY).total == 8  # both charged
     [finding] = analyse(emulator.journal()).of_kind("double-submit")
     assert lost in finding.message and retried in finding.message
-    assert [r.reaction for r in emulator.behaviour(KEY).network] == ["resubmitted"]
+    assert [r.reaction for r in emulator.behaviour(key=KEY).network] == ["resubmitted"]
 
 
 def test_a_stalled_run_times_out_and_the_retry_charges_again(sdk: fashn.Fashn,
                                                             emulator: Emulator) -> None:
     emulator.network_next("delay=1", path="/v1/run")
-    prediction = sdk.with_options(timeout=0.05).predictions.run(
+    prediction = sdk.with_options(timeout=0.05).predictions.run(  # type: ignore[call-overload]
         model_name="tryon-v1.6", inputs=INPUTS)
     assert len(emulator.predictions(key=KEY)) == 2
     assert prediction.id == emulator.journal(path="/v1/run")[-1].prediction_id

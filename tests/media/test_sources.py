@@ -1,37 +1,9 @@
 from __future__ import annotations
 
 import base64
-import io
 
-from PIL import Image
-
-from fashn_mock.media.sources import ImageLoader, open_image
+from fashn_mock.media.sources import ImageLoader
 from tests.media import images
-
-
-def test_camera_rotation_is_applied() -> None:
-    exif = Image.Exif()
-    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 80), (10, 200, 10)).save(buffer, "JPEG", exif=exif)
-    decoded = open_image(buffer.getvalue())
-    assert decoded is not None and decoded.size == (80, 40)
-
-
-def test_large_jpegs_decode_at_a_reduced_scale() -> None:
-    raw = images.encode(images.person((1600, 2400)), "jpeg")
-    decoded = open_image(raw, target=(300, 450))
-    assert decoded is not None and decoded.size == (400, 600)
-    full = open_image(raw)
-    assert full is not None and full.size == (1600, 2400)
-
-
-def test_alpha_is_kept_and_palettes_are_expanded() -> None:
-    cut = Image.new("RGBA", (8, 8), (0, 0, 0, 0))
-    rgba = open_image(images.encode(cut))
-    palette = open_image(images.encode(images.shirt().convert("P")))
-    assert rgba is not None and rgba.mode == "RGBA"
-    assert palette is not None and palette.mode == "RGB"
 
 
 def test_the_loader_resolves_data_uris_only_without_a_fetcher() -> None:
@@ -43,17 +15,3 @@ def test_the_loader_resolves_data_uris_only_without_a_fetcher() -> None:
     assert loader("data:image/png;base64,!!!") is None
     assert loader("data:image/png;base64," + base64.b64encode(b"junk").decode()) is None
     assert loader("https://example.com/a.png") is None
-
-
-def test_large_inputs_shrink_right_after_decoding() -> None:
-    decoded = open_image(images.encode(images.person((1600, 2400))), target=(300, 450))
-    assert decoded is not None and decoded.size == (800, 1200)  # still 2x what is drawn
-    palette = open_image(images.encode(images.shirt((1200, 1200)).convert("P")), (100, 100))
-    assert palette is not None and (palette.mode, palette.size) == ("RGB", (200, 200))
-
-
-def test_inputs_above_the_pixel_cap_are_not_decoded() -> None:
-    from tests.media.test_decode import png_claiming
-
-    assert open_image(png_claiming(8000, 8000)) is None
-    assert open_image(png_claiming(8000, 8000), target=(100, 100)) is None

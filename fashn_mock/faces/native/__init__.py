@@ -27,6 +27,7 @@ from fashn_mock.faces.common import (
     base_url,
     read_body,
     require_bearer,
+    runs_inline,
     window_headers,
 )
 from fashn_mock.faces.native.errors import render
@@ -34,7 +35,6 @@ from fashn_mock.faces.outputs import output_values, renders_inline
 from fashn_mock.validation import RunRequest, parse_json, parse_run_body, parse_webhook_url
 
 CREDITS_USED_HEADER = "x-fashn-credits-used"
-INLINE_BODY_BYTES = 16 * 1024
 
 
 def payload(engine: Engine, state: PredictionState, url: str) -> dict[str, Any]:
@@ -45,14 +45,6 @@ def payload(engine: Engine, state: PredictionState, url: str) -> dict[str, Any]:
     output = output_values(engine, state, url) if state.status == "completed" else None
     error = prediction.error if state.status in TERMINAL else None
     return {"id": prediction.id, "status": state.status, "output": output, "error": error}
-
-
-def runs_inline(raw: bytes, engine: Engine) -> bool:
-    """Whether submitting this body may run on the event loop: decoding data URIs and
-    fetching URLs (which may point back at this very server) must not, so only small
-    bodies with no image data (no ``data:``, no escapes that could spell one) do."""
-    return (len(raw) <= INLINE_BODY_BYTES and engine.fetcher is None
-            and b"data:" not in raw and b"\\u" not in raw)
 
 
 def webhook_order(request: Request, public_url: str | None
@@ -98,7 +90,9 @@ def routes(engine: Engine) -> list[Route]:
         engine.screen(scripted_error)
         try:
             raw = await read_body(request, config.max_body_bytes)
+            inline = runs_inline(raw, engine)
             run_request = parse_run_body(parse_json(raw))
+            del raw  # a large body is not kept while its images are decoded
             webhook_url = parse_webhook_url(request.query_params.get("webhook_url")) \
                 if request.scope["query_string"] else None
         except DomainError:
@@ -112,8 +106,7 @@ def routes(engine: Engine) -> list[Route]:
                                          scripted_error=scripted_error)
 
         try:
-            submitted = submit() if runs_inline(raw, engine) \
-                else await run_in_threadpool(submit)
+            submitted = submit() if inline else await run_in_threadpool(submit)
         except DomainError as refused:
             remember(request, refused.counted)
             raise
