@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 import gc
 import secrets
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from fashn_mock.serving import Bound
 
 MIB = 1024 * 1024
+E = TypeVar("E")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"],
@@ -126,31 +127,68 @@ def _rate_options(func: Any) -> Any:
         type=click.IntRange(1, 600), metavar="SECONDS",
         help="on SIGTERM/SIGINT, how long open requests may take to finish before they "
              "are cut off")
+@option("--store", env=ENV + "STORE", metavar="URL", show_default="this process's memory",
+        help="keep the state in a Redis or Valkey server shared by several processes "
+             "(redis://host:port/db, rediss:// for TLS, valkey://)")
+@option("--store-prefix", env=ENV + "STORE_PREFIX", default="fashn-mock",
+        help="the shared store's key prefix: emulators with different prefixes share "
+             "one server; reset deletes only its own keys")
+@option("--workers", env=ENV + "WORKERS", default=1, type=click.IntRange(1, 64),
+        help="worker processes serving one emulator (more than 1 needs --store)")
 @replay_options
 @log_options("info")
 def serve(**params: Any) -> None:
     """Run the emulator over HTTP."""
-    from fashn_mock import serving
+    from fashn_mock import serving, workers
     from fashn_mock.emulator import Emulator
 
     try:
         config = config_from(params)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    if params["workers"] > 1 and config.store is None:
+        raise click.UsageError("--workers above 1 needs a shared store: add --store "
+                               "redis://host:port/db (each worker would be an emulator "
+                               "of its own)")
+    if params.get("replay") and config.store is not None:
+        raise click.UsageError("--replay keeps its recordings in one process: it cannot "
+                               "be combined with --store")
     config, generated = guard_control(config)
-    emulator = Emulator(config)
+    emulator = open_emulator(Emulator, config)
     source = replay_source_from(params)
     if source is not None:
         source.attach(emulator)
-    tune_gc()
 
     def bound(where: Bound) -> None:
         announce(where, config, source=source, params=params, generated_token=generated)
 
+    if params["workers"] > 1:  # the store is reachable and set up: the workers start
+        emulator.close()
+        raise SystemExit(workers.run(config, params["workers"],
+                                     log_level=params["log_level"],
+                                     log_format=params["log_format"], on_bound=bound,
+                                     shutdown_timeout=params["shutdown_timeout"]))
+    tune_gc()
     raise SystemExit(serving.run(emulator.app, host=config.host, port=config.port,
                                  log_level=params["log_level"],
                                  log_format=params["log_format"], on_bound=bound,
                                  shutdown_timeout=params["shutdown_timeout"]))
+
+
+def open_emulator(make: Callable[[Config], E], config: Config) -> E:
+    """``make(config)``, or one line saying why its store cannot be used."""
+    from fashn_mock.engine.errors import StoreUnavailable
+
+    try:
+        return make(config)
+    except StoreUnavailable as exc:
+        raise click.ClickException(f"the store at {config.store} cannot be used: "
+                                   f"{exc.detail}") from None
+    except ModuleNotFoundError as exc:
+        if exc.name != "redis":
+            raise
+        raise click.ClickException("a shared store needs redis-py: pip install "
+                                   "'fashn-mock[redis]'") from None
 
 
 @cli.command()
@@ -191,7 +229,8 @@ def config_from(params: Mapping[str, Any]) -> Config:
                   media_cache_bytes=params["media_cache_mb"] * MIB,
                   input_cache_bytes=params["input_cache_mb"] * MIB, strict=params["strict"],
                   fetch_inputs=params["fetch_inputs"],
-                  fetch_allow_hosts=tuple(params["fetch_allow_hosts"]))
+                  fetch_allow_hosts=tuple(params["fetch_allow_hosts"]),
+                  store=params["store"] or None, store_prefix=params["store_prefix"])
 
 
 def guard_control(config: Config) -> tuple[Config, str | None]:

@@ -52,8 +52,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--fashn-upstream", default=None,
                     help=f"the API recorded from (default {DEFAULT_UPSTREAM}); recording "
                          "uses the real key in FASHN_API_KEY")
+    group.addoption("--fashn-mock-store", default=None, metavar="URL",
+                    help="keep each test's emulator state in this Redis/Valkey server "
+                         "(redis://host:port/db), so processes a test starts can share it "
+                         "(ini fashn_mock_store; a marker's store=... wins); each test "
+                         "starts from a reset")
+    group.addoption("--fashn-mock-store-prefix", default=None,
+                    help="the shared store's key prefix (ini fashn_mock_store_prefix; "
+                         "default fashn-mock)")
     parser.addini("fashn_cassette_dir", "directory of @fashn_cassette cassettes",
                   default="tests/cassettes")
+    parser.addini("fashn_mock_store", "Redis/Valkey URL of the fashn_mock emulators' state",
+                  default="")
+    parser.addini("fashn_mock_store_prefix", "key prefix in that store",
+                  default="fashn-mock")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -96,10 +108,14 @@ def fashn_mock(request: pytest.FixtureRequest,
     """An isolated emulator for this test; ``FASHN_BASE_URL``/``FASHN_API_KEY`` point
     at it while the test runs."""
     strict = bool(request.config.getoption("--fashn-mock-strict"))
-    settings: dict[str, Any] = {"time_scale": 0.0, "seed": 0, "strict": strict}
+    settings: dict[str, Any] = {"time_scale": 0.0, "seed": 0, "strict": strict,
+                                **store_settings(request.config)}
     for marker in reversed(list(request.node.iter_markers(MARKER))):
         settings.update(marker_settings(marker.args, marker.kwargs))
     emulator = _emulator(settings)
+    if emulator.engine.store.shared:  # a shared store keeps what it holds: start afresh
+        request.addfinalizer(emulator.close)
+        emulator.engine.reset()
     api_key = exported_key(request.node.nodeid, emulator.config.api_keys)
     base_url = fashn_mock_server.base_url
     switch = fashn_mock_server.app
@@ -142,12 +158,27 @@ def marker_settings(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict[st
     return settings
 
 
+def store_settings(config: pytest.Config) -> dict[str, Any]:
+    """The shared store asked for by ``--fashn-mock-store`` (or the ini), if any."""
+    url = config.getoption("--fashn-mock-store") or config.getini("fashn_mock_store")
+    if not url:
+        return {}
+    prefix = config.getoption("--fashn-mock-store-prefix") \
+        or config.getini("fashn_mock_store_prefix") or "fashn-mock"
+    return {"store": str(url), "store_prefix": str(prefix)}
+
+
 def _emulator(settings: dict[str, Any]) -> Emulator:
     """The test's emulator, or one line saying which setting is wrong."""
+    from fashn_mock.engine.errors import StoreUnavailable
+
     try:
         return Emulator(Config(**settings), manual_clock=True)
     except (TypeError, ValueError) as error:
         problem = str(error)
+    except StoreUnavailable as error:
+        pytest.fail(f"fashn-mock: the store at {settings.get('store')} cannot be used: "
+                    f"{error.detail}", pytrace=False)
     pytest.fail(f"@pytest.mark.{MARKER}: {problem}", pytrace=False)
 
 

@@ -66,7 +66,7 @@ DEFAULTS: dict[str, Any] = {
     "public_url": None, "fetch_inputs": False, "fetch_allow_hosts": (),
     "shutdown_timeout": 3, "replay": None, "replay_by": "time", "replay_strict": False,
     "match": "model_name,inputs", "match_ignore": (), "log_level": "info",
-    "log_format": "text",
+    "log_format": "text", "store": None, "store_prefix": "fashn-mock", "workers": 1,
 }
 FROM_ENVIRONMENT: list[tuple[str, str, str, Any]] = [
     ("FASHN_MOCK_HOST", "127.0.0.2", "host", "127.0.0.2"),
@@ -97,6 +97,9 @@ FROM_ENVIRONMENT: list[tuple[str, str, str, Any]] = [
     ("FASHN_MOCK_FETCH_ALLOW_HOSTS", "a.test,b.test", "fetch_allow_hosts",
      ("a.test", "b.test")),
     ("FASHN_MOCK_SHUTDOWN_TIMEOUT", "10", "shutdown_timeout", 10),
+    ("FASHN_MOCK_STORE", "valkey://cache:6379/2", "store", "valkey://cache:6379/2"),
+    ("FASHN_MOCK_STORE_PREFIX", "staging", "store_prefix", "staging"),
+    ("FASHN_MOCK_WORKERS", "4", "workers", 4),
     ("FASHN_MOCK_REPLAY_BY", "polls", "replay_by", "polls"),
     ("FASHN_MOCK_REPLAY_STRICT", "1", "replay_strict", True),
     ("FASHN_MOCK_MATCH", "model_name,inputs.seed", "match", "model_name,inputs.seed"),
@@ -135,6 +138,8 @@ INVALID: list[tuple[str, str, str]] = [
     ("--public-url", "FASHN_MOCK_PUBLIC_URL", "mock.example"),
     ("--fetch-inputs", "FASHN_MOCK_FETCH_INPUTS", "perhaps"),
     ("--shutdown-timeout", "FASHN_MOCK_SHUTDOWN_TIMEOUT", "0"),
+    ("--workers", "FASHN_MOCK_WORKERS", "0"),
+    ("--workers", "FASHN_MOCK_WORKERS", "many"),
     ("--replay", "FASHN_MOCK_REPLAY", "/no/such/cassettes"),
     ("--replay-by", "FASHN_MOCK_REPLAY_BY", "luck"),
     ("--replay-strict", "FASHN_MOCK_REPLAY_STRICT", "x"),
@@ -294,3 +299,19 @@ def test_main_returns_the_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--time-scale", "-1"]) == 2
     assert "Invalid value for '--time-scale'" in capsys.readouterr().err
     assert main(["no-such-command"]) == 2
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--workers", "2"], "--workers above 1 needs a shared store"),
+    (["--store", "http://cache:6379"], "store URL 'http://cache:6379': expected redis://"),
+    (["--store", "redis://127.0.0.1:6379/0", "--store-prefix", "a:b"], "store prefix 'a:b'"),
+    (["--store", "redis://127.0.0.1:1/0", "--replay", "."], "--replay keeps its recordings"),
+    (["--store", "redis://127.0.0.1:1/0"], "the store at redis://127.0.0.1:1/0 cannot be "
+                                           "used: "),
+])
+def test_a_store_that_cannot_serve_is_one_error_line(args: list[str], says: str) -> None:
+    result = CliRunner().invoke(cli, ["serve", *args])
+    assert result.exit_code in (1, 2) and "Traceback" not in result.output
+    [error] = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert error.startswith(f"Error: {says}"), result.output
+    assert isinstance(result.exception, SystemExit)

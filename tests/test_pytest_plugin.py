@@ -277,3 +277,42 @@ def test_the_server_fixture_alone_serves_a_default_emulator(
     """)
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=3)
+
+
+def test_a_shared_store_holds_each_tests_state(pytester: pytest.Pytester,
+                                                 redis_url: str) -> None:
+    pytester.makepyfile("""
+        import httpx
+
+        RUN = {"model_name": "tryon-v1.6",
+               "inputs": {"model_image": "https://x/a.png", "garment_image": "https://x/b.png"}}
+
+        def test_submits(fashn_mock):
+            answer = httpx.post(fashn_mock.base_url + "/v1/run", json=RUN,
+                                headers={"Authorization": "Bearer " + fashn_mock.api_key})
+            assert answer.status_code == 200
+            assert fashn_mock.engine.store.shared
+            open("submitted.txt", "w").write(answer.json()["id"])
+
+        def test_starts_afresh(fashn_mock):
+            assert fashn_mock.predictions() == []
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly",
+                                f"--fashn-mock-store={redis_url}",
+                                "--fashn-mock-store-prefix=plugin-test")
+    result.assert_outcomes(passed=2)
+    gone = pytester.runpytest("-p", "no:cacheprovider",
+                              "--fashn-mock-store=redis://127.0.0.1:1/0")
+    gone.assert_outcomes(errors=2)
+    gone.stdout.fnmatch_lines(["fashn-mock: the store at redis://127.0.0.1:1/0 cannot be used*"])
+
+
+def test_the_marker_names_a_store_too(pytester: pytest.Pytester, redis_url: str) -> None:
+    pytester.makepyfile(f"""
+        import pytest
+
+        @pytest.mark.fashn_mock(store="{redis_url}", store_prefix="marked")
+        def test_on_the_store(fashn_mock):
+            assert fashn_mock.engine.store.prefix == "marked"
+    """)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)

@@ -79,8 +79,10 @@ class Engine:
                                 input_budget_bytes=self.config.input_cache_bytes)
         self.journal = self.store.journal(self.config.journal_size)
         self.events = EventBus()
+        self._relay = self.store.relay(self._relayed)
+        """Sends this process's events to the others of a shared store (else None)."""
         self.scheduler = Scheduler(self.clock)
-        self.watches = Watches(self.scheduler, self.clock, self._lookup, self.publish)
+        self.watches = Watches(self.scheduler, self.clock, self._lookup, self._publish_here)
         self.webhooks = self.store.webhooks(self.scheduler, self.clock, self.config,
                                             self._lookup, self.publish)
         """Webhook schedule, attempts journal and test inboxes (``engine.webhooks``)."""
@@ -143,9 +145,34 @@ class Engine:
 
     def publish(self, kind: str, *, key: str | None = None, prediction_id: str | None = None,
                 **data: Any) -> None:
-        """Tell event subscribers (skipped cheaply when nobody listens)."""
+        """Tell event subscribers, of every process on a shared store (skipped cheaply
+        when nobody listens)."""
+        if self.events.active or self._relay is not None:
+            event = Event(kind, self.clock.now(), key, prediction_id, data)
+            if self.events.active:
+                self.events.publish(event)
+            if self._relay is not None:
+                self._relay(event)
+
+    def _publish_here(self, kind: str, *, key: str | None = None,
+                      prediction_id: str | None = None, **data: Any) -> None:
+        """Tell this process's subscribers only (transitions read off timestamps: every
+        process derives them for its own watchers)."""
         if self.events.active:
             self.events.publish(Event(kind, self.clock.now(), key, prediction_id, data))
+
+    def _relayed(self, event: Event) -> None:
+        """Another process's event (a shared store): file what this process's watchers
+        need, then tell its subscribers."""
+        if event.prediction_id is not None and event.kind in ("submitted", "transition"):
+            prediction = self._lookup(event.prediction_id)
+            if prediction is not None:
+                if event.kind == "submitted":
+                    self.watches.filed(prediction)
+                else:  # an interruption: its phases moved
+                    self.watches.moved(prediction)
+        if self.events.active:
+            self.events.publish(event)
 
     # --- admission -----------------------------------------------------------------
     def check_key(self, key: str) -> str:

@@ -129,6 +129,7 @@ class StoreUnavailable(ServiceFault):
     """The shared store (Redis/Valkey) did not answer in time: nothing was done."""
 
     def __init__(self, detail: str) -> None:
+        self.detail = detail
         super().__init__("unavailable", f"The emulator's shared store is unavailable "
                                         f"({detail}); retry later")
 

@@ -157,6 +157,7 @@ class Backend:
         """The clock a new store starts from (frozen or running, and where)."""
         self.settings: Settings | None = None
         self._listeners: list[Callable[[str, str], None]] = []
+        self._channels: dict[str, Callable[[str], None]] = {}
         self._hooks: dict[str, Callable[[Settings], None]] = {}
         self._changing = threading.RLock()
         """Held while this process changes the settings (the caller wakes the schedulers,
@@ -241,18 +242,41 @@ class Backend:
         with contextlib.suppress(redis.RedisError):
             self.client.publish(self.key("control"), f"{kind} {detail}")
 
+    def subscribe(self, channel: str, handler: Callable[[str], None]) -> None:
+        """Call ``handler(message)`` for every message on ``channel`` (from the control
+        channel's thread)."""
+        self._channels[channel] = handler
+        if self._listener is None:
+            self._listener = threading.Thread(target=self._listen, daemon=True,
+                                              name="fashn-mock-store")
+            self._listener.start()
+
     def _listen(self) -> None:
         channel = self.key("control")
         while not self._closed.is_set():
             pubsub = self.client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
             try:
                 pubsub.subscribe(channel)
+                heard: set[str] = set()
                 with contextlib.suppress(redis.RedisError, StoreUnavailable):
                     self.refresh()  # whatever happened while nobody listened
                 while not self._closed.is_set():
-                    message = pubsub.get_message(timeout=1.0)
-                    if message is not None:
+                    if len(heard) < len(self._channels):  # subscribed to since
+                        new = [c for c in list(self._channels) if c not in heard]
+                        pubsub.subscribe(*new)
+                        heard.update(new)
+                    message = pubsub.get_message(timeout=0.2 if len(heard) < len(
+                        self._channels) else 1.0)
+                    if message is None:
+                        continue
+                    handler = self._channels.get(str(message["channel"]))
+                    if handler is None:
                         self._dispatch(str(message["data"]))
+                        continue
+                    try:
+                        handler(str(message["data"]))
+                    except Exception:
+                        log.exception("fashn-mock: a store subscriber failed")
             except (redis.RedisError, OSError):
                 log.warning("fashn-mock: the store's control channel dropped; retrying")
                 self._closed.wait(0.5)

@@ -19,6 +19,7 @@ from fashn_mock.catalog.quotas import RateRule
 from fashn_mock.clock import Clock
 from fashn_mock.config import Config
 from fashn_mock.engine.errors import Window
+from fashn_mock.engine.events import Event
 from fashn_mock.engine.faults import FaultRule
 from fashn_mock.engine.journal import Journal
 from fashn_mock.engine.ledger import Balance
@@ -231,6 +232,12 @@ class Store(Protocol):
                  find: Callable[[str], Prediction | None],
                  publish: Callable[..., None]) -> Webhooks:
         """Webhook registrations, attempts, rules and test inboxes (``engine.webhooks``)."""
+        ...
+
+    def relay(self, deliver: Callable[[Event], None]) -> Callable[[Event], None] | None:
+        """Relay engine events between the processes of a shared store: the function
+        that sends one of this process's, after which ``deliver`` hears the others'
+        (from another thread); None when the state is not shared."""
         ...
 
     def close(self) -> None:

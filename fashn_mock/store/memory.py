@@ -20,6 +20,7 @@ from fashn_mock.config import Config
 from fashn_mock.engine import retention
 from fashn_mock.engine.accounts import Account, Books
 from fashn_mock.engine.errors import DomainError, RateLimited, Window
+from fashn_mock.engine.events import Event
 from fashn_mock.engine.faults import FaultPlan
 from fashn_mock.engine.journal import Journal
 from fashn_mock.engine.ledger import Balance
@@ -275,6 +276,9 @@ class MemoryStore:
                  find: Callable[[str], Prediction | None],
                  publish: Callable[..., None]) -> Webhooks:
         return Webhooks(scheduler, clock, config, find, publish)
+
+    def relay(self, deliver: Callable[[Event], None]) -> None:
+        return None
 
     def close(self) -> None:
         pass

@@ -54,18 +54,20 @@ from collections.abc import Callable
 
 from fashn_mock.clock import Clock
 from fashn_mock.config import Config
+from fashn_mock.engine.events import Event
 from fashn_mock.engine.journal import Journal
 from fashn_mock.engine.network import NetworkPlan
 from fashn_mock.engine.prediction import Prediction
 from fashn_mock.engine.scheduler import Scheduler
 from fashn_mock.engine.webhooks import Webhooks
-from fashn_mock.store.backend import Backend, SharedClock, guarded
+from fashn_mock.store.backend import Backend, SharedClock, answering, guarded
 from fashn_mock.store.base import Faults
 from fashn_mock.store.redis_faults import RedisFaults
 from fashn_mock.store.redis_journal import RedisJournal
 from fashn_mock.store.redis_ledger import RedisLedger
 from fashn_mock.store.redis_network import RedisNetworkPlan
 from fashn_mock.store.redis_webhooks import SharedWebhooks
+from fashn_mock.store.relay import EventRelay
 
 
 class RedisStore:
@@ -75,6 +77,9 @@ class RedisStore:
 
     def __init__(self, url: str, prefix: str = "fashn-mock") -> None:
         self.backend = Backend(url, prefix)
+        self._relay: EventRelay | None = None
+        with answering():  # a server that cannot be reached says so before anything starts
+            self.backend.client.ping()
 
     @property
     def prefix(self) -> str:
@@ -106,5 +111,11 @@ class RedisStore:
                  publish: Callable[..., None]) -> Webhooks:
         return SharedWebhooks(self.backend, scheduler, clock, config, find, publish)
 
+    def relay(self, deliver: Callable[[Event], None]) -> Callable[[Event], None]:
+        self._relay = EventRelay(self.backend, deliver)
+        return self._relay.send
+
     def close(self) -> None:
+        if self._relay is not None:
+            self._relay.close()
         self.backend.close()
