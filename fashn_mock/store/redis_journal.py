@@ -2,10 +2,10 @@
 at the journal size; entries are small by construction, ``engine.journal.shorten``).
 
 Recording stays cheap on the request path: entries (or their builders) wait in this
-process's buffer and one thread writes them in batches a few milliseconds later,
+process's buffer and one thread writes them in batches (``BATCH_SECONDS``) later,
 numbering them from ``P:journal:seq``. Reading writes this process's buffer first, so a
 process always reads what it recorded; other processes' entries show up once their
-writer ran (milliseconds)."""
+writer ran (``BATCH_SECONDS`` at most, while the store answers)."""
 
 from __future__ import annotations
 
@@ -27,8 +27,10 @@ from fashn_mock.engine.journal import (
 from fashn_mock.store.backend import Backend, guarded
 
 log = logging.getLogger("fashn_mock.store")
-BATCH_SECONDS = 0.002
-"""How long the writer waits for more entries before writing a batch."""
+BATCH_SECONDS = 0.05
+"""How long the writer waits for more entries before writing a batch (one wake-up of
+the writer per batch, not per request: a thread woken per request costs the request
+path more than the write itself)."""
 MAX_BUFFERED = 10_000
 """Entries waiting at most (a store that is gone drops the oldest)."""
 
@@ -55,11 +57,13 @@ class RedisJournal(Journal):
             if len(self._buffer) >= MAX_BUFFERED:
                 del self._buffer[0]
             self._buffer.append(item)
+            first = len(self._buffer) == 1
             if self._writer is None:
                 self._writer = threading.Thread(target=self._write_soon, daemon=True,
                                                 name="fashn-mock-journal")
                 self._writer.start()
-            self._wake.notify()
+            elif first:
+                self._wake.notify()
 
     def _write_soon(self) -> None:
         while True:

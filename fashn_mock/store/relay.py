@@ -15,6 +15,7 @@ import json
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,8 @@ from fashn_mock.engine.events import Event
 from fashn_mock.store.backend import Backend
 
 log = logging.getLogger("fashn_mock.store")
+BATCH_SECONDS = 0.005
+"""How long the sender waits for more events before publishing a batch."""
 MAX_BUFFERED = 10_000
 """Events waiting at most (a store that is gone drops the oldest)."""
 Deliver = Callable[[Event], None]
@@ -53,7 +56,8 @@ class EventRelay:
                 self._sender = threading.Thread(target=self._send_soon, daemon=True,
                                                 name="fashn-mock-events")
                 self._sender.start()
-            self._wake.notify()
+            elif len(self._buffer) == 1:
+                self._wake.notify()
 
     def flush(self) -> None:
         """Publish what waits (the sender thread does it on its own)."""
@@ -83,6 +87,8 @@ class EventRelay:
                 if not self._buffer:
                     self._sender = None
                     return
+            if not self._closed:
+                time.sleep(BATCH_SECONDS)  # one wake-up per batch, not per event
             self.flush()
 
     def _heard(self, text: str) -> None:
