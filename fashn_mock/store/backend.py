@@ -159,6 +159,9 @@ class Backend:
         self._listeners: list[Callable[[str, str], None]] = []
         self._channels: dict[str, Callable[[str], None]] = {}
         self._hooks: dict[str, Callable[[Settings], None]] = {}
+        self.on_lost: Callable[[], None] | None = None
+        """Starts the store again when its keys are gone (set by the ledger)."""
+        self._recovering = threading.Lock()
         self._changing = threading.RLock()
         """Held while this process changes the settings (the caller wakes the schedulers,
         in its own thread: a manual clock fires what fell due inside ``advance``)."""
@@ -177,6 +180,8 @@ class Backend:
     def apply(self, flat: list[str], *, wake: bool = True) -> Settings:
         """Take settings a script returned (or read); wake the schedulers if the clock
         moved (unless ``wake`` is False: the caller does)."""
+        if "version" not in flat[::2]:  # the server lost this emulator's keys
+            return self._lost()
         settings = Settings.parse(flat)
         current = self.settings
         if current is not None and int(settings.version) < int(current.version):
@@ -188,6 +193,21 @@ class Backend:
             for hook in list(self._hooks.values()):
                 hook(settings)
         return settings
+
+    def _lost(self) -> Settings:
+        """The server came back empty (restarted without persistence, flushed): start
+        the store again (``on_lost``: its settings from this process's config), once
+        per loss whichever process notices first."""
+        if self.on_lost is None or self._recovering.locked():
+            raise StoreUnavailable(f"the store lost the keys under {self.prefix!r}")
+        with self._recovering:
+            log.warning("fashn-mock: the store lost its keys under %r; starting it again",
+                        self.prefix)
+            self.settings = None  # the new settings' version starts again from 1
+            self.on_lost()
+        if self.settings is None:
+            raise StoreUnavailable(f"the store lost the keys under {self.prefix!r}")
+        return self.settings
 
     def on_settings(self, name: str, hook: Callable[[Settings], None]) -> None:
         """Call ``hook(settings)`` whenever newer settings arrive (``name`` replaces an

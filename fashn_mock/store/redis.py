@@ -98,6 +98,7 @@ class RedisStore:
         assert isinstance(clock, SharedClock), "a shared store needs its own clock"
         ledger = RedisLedger(self.backend, config, clock, faults)
         ledger.start_over("init")
+        self.backend.on_lost = lambda: ledger.start_over("init")
         return ledger
 
     def network(self, seed: int, config: Config) -> NetworkPlan:

@@ -31,3 +31,19 @@ def test_reset_removes_only_its_own_prefixs_keys(redis_url: str) -> None:
         ours.close()
         theirs.close()
         client.close()
+
+
+def test_a_store_that_lost_its_keys_is_started_again(redis_url: str) -> None:
+    """A server restarted without persistence (or flushed) is a fresh store, not a 500."""
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    emulator = Emulator(manual_clock=True, store=redis_url, store_prefix="lost-keys")
+    try:
+        emulator.engine.submit("k", RUN)
+        emulator.advance(5)
+        client.delete(*client.scan_iter(match="lost-keys:*"))
+        again = emulator.engine.submit("k", RUN)
+        assert [p.id for p in emulator.predictions()] == [again.id]
+        assert emulator.engine.balance("k").charged == 0
+    finally:
+        emulator.close()
+        client.close()
