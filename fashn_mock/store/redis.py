@@ -50,10 +50,12 @@ operation raise ``StoreUnavailable``, a domain error every face answers as 503.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from fashn_mock.clock import Clock
 from fashn_mock.config import Config
+from fashn_mock.engine.errors import StoreUnavailable
 from fashn_mock.engine.events import Event
 from fashn_mock.engine.journal import Journal
 from fashn_mock.engine.network import NetworkPlan
@@ -80,6 +82,8 @@ class RedisStore:
         self._relay: EventRelay | None = None
         with answering():  # a server that cannot be reached says so before anything starts
             self.backend.client.ping()
+        with contextlib.suppress(StoreUnavailable):  # a store in use: its clock from now on
+            self.backend.refresh()
 
     @property
     def prefix(self) -> str:

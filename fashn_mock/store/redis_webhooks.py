@@ -45,6 +45,7 @@ from fashn_mock.engine.webhooks import (
     FINAL,
     KIND,
     RETRY_DELAYS,
+    Dispatcher,
     Find,
     Publish,
     Webhooks,
@@ -72,6 +73,7 @@ class SharedTimers:
         self._idle = threading.Condition()
         self._busy = 0
         """Claims under way (their attempts are not in flight yet)."""
+        self._started = False
         scheduler.on(POLL, self._poll)
         backend.listen(self._heard)
         clock.listen(self._clock_moved)
@@ -80,7 +82,9 @@ class SharedTimers:
         self._handlers[kind] = fire
 
     def start(self) -> None:
-        """Wake at the earliest timer already filed (a restart picks up pending ones)."""
+        """Claim timers from now on, first at the earliest one already filed (a restart
+        picks up pending ones)."""
+        self._started = True
         try:
             first = self.backend.client.zrange(self.backend.key("timers"), 0, 0,
                                                withscores=True)
@@ -137,6 +141,8 @@ class SharedTimers:
         with self._lock:
             if self._entry is entry:
                 self._entry = None
+        if not self._started:
+            return  # start() files a claim again
         backend = self.backend
         try:
             claimed = backend.scripts.timers(args=[backend.prefix, "",
@@ -217,7 +223,18 @@ class SharedWebhooks(Webhooks):
         self.inboxes = RedisInboxes(backend)
         self.timers = SharedTimers(backend, scheduler, clock)
         self.timers.on(KIND, self._fire_shared)
-        self.timers.start()
+
+    @property
+    def dispatcher(self) -> Dispatcher | None:
+        return self._dispatcher
+
+    @dispatcher.setter
+    def dispatcher(self, dispatcher: Dispatcher | None) -> None:
+        """Timers are claimed once something can deliver them: a restarted process
+        must not claim what fell due meanwhile before its delivery worker is there."""
+        self._dispatcher = dispatcher
+        if dispatcher is not None and hasattr(self, "timers"):
+            self.timers.start()
 
     def _op(self, op: str, prediction_id: str, *values: Any) -> Any:
         backend = self.backend

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+from fashn_mock.clock import Clock
 from fashn_mock.engine import Engine
 from fashn_mock.engine.webhooks import Job, Order, Outcome
 from fashn_mock.validation import parse_run_body
@@ -59,3 +60,24 @@ def test_a_pending_webhook_outlives_its_process(pair: tuple[Engine, Engine]) -> 
     assert [r["prediction_id"] for r in b.webhooks.pending()] == [prediction_id]
     b.clock.advance(600)
     assert [job.prediction_id for _, job in jobs] == [prediction_id]
+
+
+def test_a_process_started_later_claims_nothing_before_it_can_deliver(
+        pair: tuple[Engine, Engine]) -> None:
+    a, b = pair
+    prediction_id = submit(a)
+    a.close()
+    b.close()
+    # a new process: its clock is the shared one from the start (not its wall clock),
+    # and it claims no timer before its delivery worker is attached
+    late = Engine(a.config, Clock.manual())
+    try:
+        assert [r["prediction_id"] for r in late.webhooks.pending()] == [prediction_id]
+        assert late.clock.now() == a.clock.now()
+        jobs: list[tuple[str, Job]] = []
+        collect(late, jobs, "late")
+        late.clock.advance(600)
+        assert [job.prediction_id for _, job in jobs] == [prediction_id]
+        assert [at.result for at in late.webhooks.attempts()] == ["delivered"]
+    finally:
+        late.close()
