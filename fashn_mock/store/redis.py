@@ -80,6 +80,7 @@ class RedisStore:
     def __init__(self, url: str, prefix: str = "fashn-mock") -> None:
         self.backend = Backend(url, prefix)
         self._relay: EventRelay | None = None
+        self._journal: RedisJournal | None = None
         with answering():  # a server that cannot be reached says so before anything starts
             self.backend.client.ping()
         with contextlib.suppress(StoreUnavailable):  # a store in use: its clock from now on
@@ -109,7 +110,8 @@ class RedisStore:
         return RedisNetworkPlan(self.backend, seed)
 
     def journal(self, capacity: int) -> Journal:
-        return RedisJournal(self.backend, capacity)
+        self._journal = RedisJournal(self.backend, capacity)
+        return self._journal
 
     def webhooks(self, scheduler: Scheduler, clock: Clock, config: Config,
                  find: Callable[[str], Prediction | None],
@@ -123,4 +125,7 @@ class RedisStore:
     def close(self) -> None:
         if self._relay is not None:
             self._relay.close()
+        if self._journal is not None:  # what waits in this process's buffer
+            with contextlib.suppress(Exception):
+                self._journal.flush()
         self.backend.close()

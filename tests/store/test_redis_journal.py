@@ -32,3 +32,10 @@ def test_forgetting_a_key_drops_only_its_entries(pair: tuple[Engine, Engine]) ->
     b.journal.flush()  # type: ignore[attr-defined]
     a.journal.forget("kb")
     assert [e.key for e in b.journal.entries()] == ["ka"]
+
+
+def test_closing_writes_what_waits(pair: tuple[Engine, Engine]) -> None:
+    a, b = pair
+    a.journal.record(entry("ka", "/last-words"))
+    a.close()
+    assert [e.path for e in b.journal.entries()] == ["/last-words"]
