@@ -20,7 +20,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -32,10 +32,10 @@ INTERVAL = 0.05
 """Seconds between writes of the pending lines."""
 MAX_PENDING = 1000
 """Lines held at most before they are written at once (bounded memory and delay)."""
-Entry = tuple[Any, str, str, bytes, str, int, float]
-"""What one line needs: scope client, method, path, query string, HTTP version,
-status, time (Unix seconds)."""
-Render = Callable[[Entry], str]
+Entry = tuple[Scope, int, float]
+"""What one line needs: the request's scope (read when the line is written: nothing
+changes its client, method, path, query or version), the response status, and the
+time (Unix seconds; 0 when no line shows it)."""
 _SAFE_PATH = re.compile(r"[A-Za-z0-9_.~/-]*")
 """Paths that ``urllib.parse.quote`` leaves as they are."""
 _SENTINELS = {name: f"\x00{name}\x00" for name in ("client", "method", "path", "version")}
@@ -71,8 +71,10 @@ full_path = Paths()
 
 def record_args(entry: Entry) -> tuple[str, str, str, str, int]:
     """The arguments of uvicorn's access ``LogRecord`` for ``entry``."""
-    client, method, path, query, version, status, _ = entry
-    return client_address(client), method, full_path(path, query), version, status
+    scope, status, _ = entry
+    return (client_address(scope.get("client")), scope["method"],
+            full_path(scope["path"], scope.get("query_string", b"")),
+            scope.get("http_version", "1.1"), status)
 
 
 class TemplateRender:
@@ -80,6 +82,8 @@ class TemplateRender:
     on its time): the formatter itself formats one line per status code, with
     markers in place of the other arguments; the text between the markers is kept,
     and each line is that text with the request's values in between."""
+
+    timed = False
 
     def __init__(self, formatter: logging.Formatter) -> None:
         self.formatter = formatter
@@ -90,57 +94,75 @@ class TemplateRender:
         """Whether this formatter's lines can be made from pieces."""
         return not self.formatter.usesTime() and self._pieces(200) is not None
 
-    def __call__(self, entry: Entry) -> str:
-        client, method, path, query, version, status, _ = entry
-        pieces = self.pieces.get(status)
-        if pieces is None:
-            pieces = self.pieces[status] = self._pieces(status)
+    def __call__(self, entries: Sequence[Entry]) -> list[str]:
+        pieces_of, shown_of, paths = self.pieces, self.paths.shown, self.paths
+        lines = []
+        for entry in entries:  # one loop, no call per line: this runs for every request
+            scope, status, _ = entry
+            pieces = pieces_of.get(status)
             if pieces is None:
-                return self.formatter.format(access_record(entry))
-        shown = self.paths(path, query)
-        address = f"{client[0]}:{client[1]}" if client else ""
-        return f"{pieces[0]}{address}{pieces[1]}{method}{pieces[2]}{shown}{pieces[3]}" \
-               f"{version}{pieces[4]}"
+                pieces = pieces_of[status] = self._pieces(status)
+                if pieces is None:
+                    lines.append(self.formatter.format(access_record(entry)))
+                    continue
+            path, query, client = scope["path"], scope.get("query_string"), scope.get("client")
+            shown = None if query else shown_of.get(path)
+            if shown is None:
+                shown = paths(path, query or b"")
+            address = f"{client[0]}:{client[1]}" if client else ""
+            lines.append(f"{pieces[0]}{address}{pieces[1]}{scope['method']}{pieces[2]}{shown}"
+                         f"{pieces[3]}{scope.get('http_version', '1.1')}{pieces[4]}")
+        return lines
 
     def _pieces(self, status: int) -> tuple[str, str, str, str, str] | None:
         """The text around client, method, path and version (in this order) in the
         formatter's line for ``status``; None if they do not appear once each so."""
         if status in self.pieces:
             return self.pieces[status]
-        record = access_record((None, "", "", b"", "", status, 0.0))
+        record = access_record(({"method": "", "path": ""}, status, 0.0))
         record.args = (*_SENTINELS.values(), status)
         text = self.formatter.format(record)
         if any(text.count(marker) != 1 for marker in _SENTINELS.values()):
             return None
-        parts = re.split("|".join(_SENTINELS.values()), text)
-        order = re.findall("|".join(_SENTINELS.values()), text)
-        if order != list(_SENTINELS.values()):
+        markers = "|".join(_SENTINELS.values())
+        if re.findall(markers, text) != list(_SENTINELS.values()):
             return None
+        parts = re.split(markers, text)
         return parts[0], parts[1], parts[2], parts[3], parts[4]
 
 
-def json_render(entry: Entry) -> str:
-    """``JsonFormatter``'s line for ``entry``, without a ``LogRecord``."""
-    return access_json(entry[6], *record_args(entry))
+class JsonRender:
+    """``JsonFormatter``'s lines, without a ``LogRecord`` each."""
+
+    timed = True
+
+    def __call__(self, entries: Sequence[Entry]) -> list[str]:
+        return [access_json(entry[2], *record_args(entry)) for entry in entries]
 
 
 def access_record(entry: Entry) -> logging.LogRecord:
     """The ``LogRecord`` uvicorn would have made for ``entry``."""
     record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 0, ACCESS_MESSAGE,
                                record_args(entry), None)
-    record.created = entry[6]
-    record.msecs = (entry[6] - int(entry[6])) * 1000
+    record.created = entry[2]
+    record.msecs = (entry[2] - int(entry[2])) * 1000
     return record
 
 
 class Writer:
     """Writes batches of lines to one handler."""
 
-    def __init__(self, handler: logging.Handler, render: Render | None) -> None:
+    def __init__(self, handler: logging.Handler,
+                 render: TemplateRender | JsonRender | None) -> None:
         self.handler = handler
         self.render = render
         """None: a ``LogRecord`` per line, handled by the handler as usual."""
         self.failed = False
+
+    @property
+    def timed(self) -> bool:
+        """Whether its lines show the time of the request."""
+        return self.render is None or self.render.timed
 
     def write(self, entries: Sequence[Entry]) -> None:
         handler = self.handler
@@ -153,8 +175,9 @@ class Writer:
         if self.failed:
             return
         assert isinstance(handler, logging.StreamHandler)
-        terminator = handler.terminator
-        text = "".join([self.render(entry) + terminator for entry in entries])
+        lines = self.render(entries)
+        lines.append("")
+        text = handler.terminator.join(lines)
         handler.acquire()
         try:
             handler.stream.write(text)
@@ -174,7 +197,7 @@ def writer_for(handler: logging.Handler) -> Writer:
             or handler.level > logging.INFO:
         return Writer(handler, None)
     if type(formatter) is JsonFormatter:
-        return Writer(handler, json_render)
+        return Writer(handler, JsonRender())
     template = TemplateRender(formatter)
     return Writer(handler, template if template.works() else None)
 
@@ -187,6 +210,8 @@ class AccessLog:
         self.writers = list(writers)
         self.interval = interval
         self.max_pending = max_pending
+        self.timed = any(writer.timed for writer in self.writers)
+        """Whether a line shows the time (else none is taken per request)."""
         self._pending: list[Entry] = []
         self._timer: asyncio.TimerHandle | None = None
 
@@ -194,9 +219,7 @@ class AccessLog:
         """Note the response ``status`` to the request of ``scope``; written within
         ``interval`` seconds (at once when ``max_pending`` lines wait)."""
         pending = self._pending
-        pending.append((scope.get("client"), scope["method"], scope["path"],
-                        scope.get("query_string", b""), scope.get("http_version", "1.1"),
-                        status, time.time()))
+        pending.append((scope, status, time.time() if self.timed else 0.0))
         if len(pending) == 1:
             self._timer = asyncio.get_running_loop().call_later(self.interval, self.flush)
         elif len(pending) >= self.max_pending:
@@ -218,6 +241,10 @@ class AccessLog:
 
 
 class AccessLogMiddleware:
+    """Notes the status of every HTTP response ``app`` starts. (Its ``send`` is a plain
+    function returning the awaitable of the server's own: no coroutine of its own per
+    message.)"""
+
     def __init__(self, app: ASGIApp, log: AccessLog) -> None:
         self.app = app
         self.log = log
@@ -228,10 +255,10 @@ class AccessLogMiddleware:
             return
         add = self.log.add
 
-        async def send_logged(message: Message) -> None:
+        def send_logged(message: Message) -> Awaitable[None]:
             if message["type"] == "http.response.start":
                 add(scope, message["status"])
-            await send(message)
+            return send(message)
 
         await self.app(scope, receive, send_logged)
 

@@ -53,8 +53,7 @@ def uvicorns_record(scope: Scope, status: int, created: float = 0.0) -> logging.
 
 
 def entry_of(scope: Scope, status: int, created: float = 0.0) -> Entry:
-    return (scope["client"], scope["method"], scope["path"], scope["query_string"],
-            scope["http_version"], status, created)
+    return scope, status, created
 
 
 @given(clients, methods, paths, queries, versions, statuses, st.booleans())
@@ -65,7 +64,8 @@ def test_text_lines_are_the_ones_uvicorns_formatter_writes(
     scope = scope_of(client, method, path, query, version)
     render = TemplateRender(formatter)
     assert render.works()
-    assert render(entry_of(scope, status)) == formatter.format(uvicorns_record(scope, status))
+    assert render([entry_of(scope, status)]) \
+        == [formatter.format(uvicorns_record(scope, status))]
 
 
 @given(clients, methods, paths, queries, versions, statuses,
@@ -75,7 +75,7 @@ def test_json_lines_are_the_ones_the_json_formatter_writes(
         created: float) -> None:
     scope = scope_of(client, method, path, query, version)
     expected = JsonFormatter().format(uvicorns_record(scope, status, created))
-    assert accesslog.json_render(entry_of(scope, status, created)) == expected
+    assert accesslog.JsonRender()([entry_of(scope, status, created)]) == [expected]
     assert access_json(created, *accesslog.record_args(entry_of(scope, status))) == expected
 
 
@@ -86,7 +86,8 @@ def test_any_formatter_of_the_message_is_reproduced(
     scope = scope_of(client, method, path, query, "1.1")
     render = TemplateRender(formatter)
     assert render.works()
-    assert render(entry_of(scope, status)) == formatter.format(uvicorns_record(scope, status))
+    assert render([entry_of(scope, status)] * 2) \
+        == [formatter.format(uvicorns_record(scope, status))] * 2
 
 
 def test_a_query_that_is_not_ascii_is_shown_escaped() -> None:
@@ -161,6 +162,7 @@ def request(path: str, client: Any = ("127.0.0.1", 5000)) -> Scope:
 def test_lines_wait_for_the_interval_then_go_in_one_write(logger: logging.Logger) -> None:
     log = accesslog.take_over(logger)
     assert log is not None and logger.handlers == []  # uvicorn no longer logs itself
+    assert not log.writers[0].timed  # uvicorn's text lines do not show the time
     log.interval = 0  # the next turn of the event loop
     app = log.middleware(answering)
 
@@ -260,7 +262,8 @@ def test_a_handler_with_a_filter_gets_records(logger: logging.Logger) -> None:
 def test_json_lines_through_the_json_formatter(logger: logging.Logger) -> None:
     logger.handlers[0].setFormatter(JsonFormatter())
     log = accesslog.take_over(logger)
-    assert log is not None and log.writers[0].render is accesslog.json_render
+    assert log is not None and isinstance(log.writers[0].render, accesslog.JsonRender)
+    assert log.timed  # JSON lines show the time
     asyncio.run(call(log.middleware(answering), request("/s/201")))
     log.flush()
     [line] = written(logger, log)
@@ -285,3 +288,17 @@ def test_a_stream_that_fails_warns_once_and_drops_lines(
     warnings = [r for r in caplog.records if "access log" in r.getMessage()]
     assert len(warnings) == 1 and "the reader is gone" in warnings[0].getMessage()
     assert isinstance(writer, Writer) and writer.failed
+
+
+def test_no_time_is_taken_for_lines_that_do_not_show_it() -> None:
+    handler = logging.StreamHandler(io.StringIO())
+    handler.setFormatter(AccessFormatter(UVICORN_FMT, use_colors=False))
+    log = AccessLog([accesslog.writer_for(handler)])
+    assert not log.timed
+
+    async def scenario() -> None:
+        log.add(request("/s/200"), 200)
+
+    asyncio.run(scenario())
+    assert log._pending[0][2] == 0.0
+    log.flush()

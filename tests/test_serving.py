@@ -89,7 +89,7 @@ def test_the_server_writes_pending_access_lines_when_it_stops() -> None:
         await server.shutdown()
 
     asyncio.run(scenario())
-    assert [entry[2] for entry in lines] == ["/healthz"] and stopped == [True]
+    assert [entry[0]["path"] for entry in lines] == ["/healthz"] and stopped == [True]
 
 
 def test_log_level_warning_hides_the_access_lines() -> None:
