@@ -1,16 +1,15 @@
-"""One test per contract suite; the suites themselves live in ``fashn_mock.contract``."""
+"""One test per contract suite of the chosen dialect (``--dialect``, parametrized in
+``conftest.py``); the suites themselves live in ``fashn_mock.contract``."""
 
 from __future__ import annotations
 
 import pytest
 
 from fashn_mock.contract.report import Report
-from fashn_mock.contract.runner import SUITES
 
 NAMES = {"links": "stateful links"}
 
 
-@pytest.mark.parametrize("suite", SUITES)
 def test_suite(contract_report: Report, suite: str) -> None:
     found = [s for s in contract_report.suites if s.name == NAMES.get(suite, suite)]
     if not found:

@@ -24,10 +24,16 @@ ErrorHandler = Callable[[Request, Exception], Response]
 
 
 async def openapi_yaml(request: Request) -> Response:
-    """The contract this emulator implements (generated from its catalog)."""
-    from fashn_mock.contract.openapi import render_yaml
+    """The contract this emulator implements, generated from its catalog: the native
+    one, or a gateway's with ``?dialect=concurred|pixazo``."""
+    from fashn_mock.contract.openapi import DIALECTS, render_yaml
 
-    return Response(render_yaml(), media_type="application/yaml")
+    dialect = request.query_params.get("dialect", "native")
+    if dialect not in DIALECTS:
+        return JSONResponse({"error": "NotFound", "message": f"no contract for dialect "
+                             f"{dialect[:40]!r}; known: {', '.join(DIALECTS)}"},
+                            status_code=404)
+    return Response(render_yaml(dialect), media_type="application/yaml")
 
 
 def http_error_response(request: Request, exc: Exception) -> Response:

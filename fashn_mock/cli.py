@@ -22,6 +22,7 @@ from fashn_mock.cassettes.cli import record, replay_options, replay_source_from
 from fashn_mock.catalog.quotas import DEFAULT_CONCURRENCY, DEFAULT_RATES
 from fashn_mock.config import MAX_CREDITS, MAX_TIME_SCALE, Config
 from fashn_mock.contract.cli import contract
+from fashn_mock.contract.openapi import DIALECTS
 from fashn_mock.params import (
     ENV,
     Finite,
@@ -33,6 +34,7 @@ from fashn_mock.params import (
     option,
 )
 from fashn_mock.serving import SHUTDOWN_TIMEOUT, is_loopback
+from fashn_mock.steering.cli import ctl
 
 if TYPE_CHECKING:
     from fashn_mock.cassettes.replay import ReplaySource
@@ -88,6 +90,10 @@ def _rate_options(func: Any) -> Any:
         show_default=False,
         help="chaos: seeded network faults per kind, e.g. reset=0.05,delay=0.2..1=0.1 "
              "(see README, Network faults)")
+@option("--webhook-allow-host", "webhook_allow_hosts", env=ENV + "WEBHOOK_ALLOW_HOSTS",
+        multiple=True, type=Listed(), metavar="HOST", show_default=False,
+        help="also deliver webhooks to this host name (loopback always); repeatable "
+             "(env: comma-separated)")
 @option("--no-control", env=ENV + "NO_CONTROL", is_flag=True,
         help="do not serve the /_mock control API")
 @option("--control-token", env=ENV + "CONTROL_TOKEN", show_default=False,
@@ -100,6 +106,11 @@ def _rate_options(func: Any) -> Any:
 @option("--media-cache-mb", env=ENV + "MEDIA_CACHE_MB", default=256,
         type=click.IntRange(0, 1024 * 1024),
         help="memory budget for rendered outputs in MiB, least recently used out")
+@option("--input-cache-mb", env=ENV + "INPUT_CACHE_MB", default=64,
+        type=click.IntRange(0, 1024 * 1024),
+        help="memory budget for data-URI input images held for rendering, in MiB; "
+             "least recently used out (an output rendered after its input was released "
+             "shows a placeholder)")
 @option("--max-body", env=ENV + "MAX_BODY", default=64 * MIB, show_default="64 MiB",
         type=click.IntRange(min=1),
         metavar="BYTES", help="largest accepted request body; larger gets 413")
@@ -143,15 +154,19 @@ def serve(**params: Any) -> None:
 
 
 @cli.command()
-def openapi() -> None:
-    """Print the OpenAPI contract (YAML)."""
+@option("--dialect", env=ENV + "OPENAPI_DIALECT", default="native",
+        type=click.Choice(DIALECTS),
+        help="whose contract: the native API or a gateway (Concurred, Pixazo)")
+def openapi(dialect: str) -> None:
+    """Print the OpenAPI contract of a dialect (YAML)."""
     from fashn_mock.contract.openapi import render_yaml
 
-    click.echo(render_yaml(), nl=False)
+    click.echo(render_yaml(dialect), nl=False)
 
 
 cli.add_command(record)
 cli.add_command(contract)
+cli.add_command(ctl)
 
 
 def serve_params(argv: Sequence[str]) -> dict[str, Any]:
@@ -169,10 +184,12 @@ def config_from(params: Mapping[str, Any]) -> Config:
                   rates={route: params[f"rate_{route}"] for route in DEFAULT_RATES},
                   concurrency=params["concurrency"], failure_rate=params["failure_rate"],
                   jitter=params["jitter"], network_chaos=params["network_chaos"],
+                  webhook_allow_hosts=tuple(params["webhook_allow_hosts"]),
                   control=not params["no_control"],
                   control_token=params["control_token"],
                   journal_size=params["journal_size"],
-                  media_cache_bytes=params["media_cache_mb"] * MIB, strict=params["strict"],
+                  media_cache_bytes=params["media_cache_mb"] * MIB,
+                  input_cache_bytes=params["input_cache_mb"] * MIB, strict=params["strict"],
                   fetch_inputs=params["fetch_inputs"],
                   fetch_allow_hosts=tuple(params["fetch_allow_hosts"]))
 

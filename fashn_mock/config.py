@@ -32,7 +32,7 @@ class Config:
     rates: dict[str, RateRule] = field(default_factory=lambda: dict(DEFAULT_RATES))
     """Per-key rate windows by route: run, status, credits."""
     concurrency: int = DEFAULT_CONCURRENCY
-    """Unfinished predictions allowed per key (DOCS: 6)."""
+    """Unfinished predictions allowed per key (6; docs/api-facts.md#concurrency)."""
     failure_rate: float = 0.0
     """Chaos: the share of predictions that fail with a random runtime error."""
     jitter: float = 0.0
@@ -49,6 +49,8 @@ class Config:
     """Check every /v1 request against the contract; violations go to the journal."""
     max_body_bytes: int = 64 * 1024 * 1024
     media_cache_bytes: int = 256 * 1024 * 1024
+    input_cache_bytes: int = 64 * 1024 * 1024
+    """Budget of held input images (``media.held``): data-URI inputs as rendering uses them."""
     public_url: str | None = None
     """Base URL for output links; default: the host the request was sent to."""
     fetch_inputs: bool = False
@@ -56,6 +58,8 @@ class Config:
     ``fetch_allow_hosts``. Off: URLs load without being fetched (placeholders)."""
     fetch_allow_hosts: tuple[str, ...] = ()
     """Non-loopback host names that may be fetched when ``fetch_inputs`` is on."""
+    webhook_allow_hosts: tuple[str, ...] = ()
+    """Non-loopback host names webhooks may be delivered to (loopback is always allowed)."""
 
     def __post_init__(self) -> None:
         _within("port", self.port, 0, 65535)
@@ -70,6 +74,7 @@ class Config:
         _within("journal_size", self.journal_size, 1, None)
         _within("max_body_bytes", self.max_body_bytes, 1, None)
         _within("media_cache_bytes", self.media_cache_bytes, 0, None)
+        _within("input_cache_bytes", self.input_cache_bytes, 0, None)
         for route, rule in self.rates.items():
             _within(f"rates[{route!r}] limit", rule.limit, 1, None)
             _within(f"rates[{route!r}] window", rule.window, 0, None, low_open=True)

@@ -1,7 +1,7 @@
 """The public Python entry point: one emulator = config + clock + engine + ASGI app.
 
-Every control-plane operation (``/_mock/...``) is a method here too, so tests
-and scripts steer the emulator the same way over HTTP or in Python.
+Every steering operation (``fashn_mock.steering``: the same as ``/_mock/...`` and
+``fashn-mock ctl``) is a method here, unscoped: ``key=`` picks one key.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextlib import ExitStack
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from starlette.applications import Starlette
@@ -21,37 +21,51 @@ from fashn_mock.app import create_app
 from fashn_mock.clock import Clock
 from fashn_mock.config import Config
 from fashn_mock.engine import Engine
-from fashn_mock.engine.faults import FaultRule
-from fashn_mock.engine.journal import JournalEntry
-from fashn_mock.engine.ledger import Balance
-from fashn_mock.engine.network import NetworkRule, parse_profile
 from fashn_mock.environment import environment
+from fashn_mock.faces.native import payload
+from fashn_mock.faces.outputs import renders_inline
 from fashn_mock.server import BackgroundServer
+from fashn_mock.serving import is_loopback
+from fashn_mock.steering import IN_PROCESS_URL, Steering
 from fashn_mock.transport import async_httpx_client, httpx_client
-
-if TYPE_CHECKING:
-    from fashn_mock.contract.behaviour import BehaviourReport
+from fashn_mock.webhooks import Deliverer
 
 F = TypeVar("F", bound=Callable[..., Any])
-IN_PROCESS_URL = "http://fashn-mock.local"
+DEFAULT_BIND = (Config.host, Config.port)
+"""``Config``'s own host and port (``serve``'s defaults): not a request to bind there."""
 
 
-class Emulator:
+class Emulator(Steering):
     """A FASHN API emulator. ``Emulator(time_scale=0)`` or ``Emulator(Config(...))``.
 
     ``manual_clock=True`` gives a clock that moves only through ``advance()``.
-    As a context manager (or decorator) it serves on a free loopback port and
-    points ``FASHN_BASE_URL``/``FASHN_API_KEY`` at itself until the block ends.
+    As a context manager (or decorator) it serves on a free loopback port (or on the
+    ``host``/``port`` given) and points ``FASHN_BASE_URL``/``FASHN_API_KEY`` at
+    itself until the block ends. Every steering operation is a method
+    (``fashn_mock.steering.Steering``), for every key unless ``key=`` picks one.
     """
 
     def __init__(self, config: Config | None = None, *, clock: Clock | None = None,
                  manual_clock: bool = False, api_key: str = "fa-fashn-mock",
                  **settings: Any) -> None:
         self.config = dataclasses.replace(config, **settings) if config else Config(**settings)
+        chosen = ("host" in settings or "port" in settings
+                  or (config is not None and (config.host, config.port) != DEFAULT_BIND))
+        self.bind = (self.config.host, self.config.port) if chosen else ("127.0.0.1", 0)
+        """Where ``with Emulator(...)`` serves: a free loopback port unless a host or
+        port was chosen."""
+        if not is_loopback(self.bind[0]) and self.config.control \
+                and not self.config.control_token:
+            raise ValueError(f"serving on {self.bind[0]} exposes the control API (/_mock) "
+                             "to other machines: set control_token=... or control=False")
         self.clock = clock or (Clock.manual() if manual_clock else Clock())
-        self.engine = Engine(self.config, self.clock)
+        super().__init__(Engine(self.config, self.clock), settle=True)
+        self.deliverer = Deliverer(self.engine, payload, heavy=renders_inline,
+                                   local={IN_PROCESS_URL: self._in_process})
+        """Sends webhooks; ``IN_PROCESS_URL`` ones reach ``app`` without a socket."""
         self.app: Starlette = create_app(self.engine)
         self.api_key = api_key
+        """The key ``FASHN_API_KEY`` is set to while serving."""
         self._serving: ExitStack | None = None
         self._server: BackgroundServer | None = None
 
@@ -59,12 +73,13 @@ class Emulator:
     @property
     def base_url(self) -> str:
         """The loopback URL while serving, else the in-process clients' base URL."""
-        return self._server.url if self._server else IN_PROCESS_URL
+        return self._server.base_url if self._server else IN_PROCESS_URL
 
     def __enter__(self) -> Emulator:
         stack = ExitStack()
-        self._server = stack.enter_context(BackgroundServer(self.app))
-        stack.enter_context(environment(self._server.url, self.api_key))
+        host, port = self.bind
+        self._server = stack.enter_context(BackgroundServer(self.app, host, port))
+        stack.enter_context(environment(self._server.base_url, self.api_key))
         self._serving = stack
         return self
 
@@ -89,6 +104,9 @@ class Emulator:
                 return func(*args, **kwargs)
         return wrapper  # type: ignore[return-value]
 
+    async def _in_process(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)  # looked up per call: ``app`` may be wrapped
+
     # --- clients -----------------------------------------------------------------
     def httpx_client(self, **kwargs: Any) -> httpx.Client:
         """A sync httpx client wired to this emulator in-process (no socket)."""
@@ -97,100 +115,3 @@ class Emulator:
     def async_httpx_client(self, **kwargs: Any) -> httpx.AsyncClient:
         """An async httpx client wired to this emulator in-process (no socket)."""
         return async_httpx_client(self.app, **kwargs)
-
-    # --- time --------------------------------------------------------------------
-    def now(self) -> float:
-        return self.clock.now()
-
-    def advance(self, seconds: float) -> float:
-        """Move the emulator's clock forward; returns the new time."""
-        return self.clock.advance(seconds)
-
-    def freeze(self) -> float:
-        return self.clock.freeze()
-
-    def unfreeze(self) -> float:
-        return self.clock.unfreeze()
-
-    def run_until_done(self, key: str | None = None) -> float:
-        """Advance the clock to the moment every unfinished prediction (of ``key``)
-        has finished; returns the new time. Poll-driven playback is not waited for."""
-        return self.engine.run_until_done(key)
-
-    # --- steering ----------------------------------------------------------------
-    def reset(self, key: str | None = None) -> None:
-        """Forget everything, or one key's predictions, balance, windows and faults."""
-        self.engine.reset(key)
-
-    def set_credits(self, key: str, total: int | None = None, *,
-                    subscription: int | None = None, on_demand: int | None = None) -> Balance:
-        return self.engine.set_credits(key, total, subscription=subscription,
-                                       on_demand=on_demand)
-
-    def fail_next(self, error: str, *, model: str | None = None, times: int = 1,
-                  key: str | None = None) -> FaultRule:
-        """Fail the next ``times`` predictions (of ``model``/``key``) with ``error``."""
-        return self.engine.fail_next(error, model=model, times=times, key=key)
-
-    def set_chaos(self, failure_rate: float | None = None, jitter: float | None = None, *,
-                  network: Mapping[str, float] | str | None = None) -> dict[str, Any]:
-        """Chaos rates: runtime failures, duration jitter and (``network``) network
-        faults, e.g. ``network={"reset": 0.05, "delay=0.2..1": 0.1}`` (``{}``: none)."""
-        if network is not None:
-            parse_profile(network)  # refused before anything changes
-        result: dict[str, Any] = dict(self.engine.set_chaos(failure_rate, jitter))
-        if network is not None:
-            self.engine.network.set_chaos(network)
-        return {**result, "network": dict(self.engine.network.chaos)}
-
-    def network_next(self, fault: str, *, path: str | None = None, method: str | None = None,
-                     dialect: str | None = None, key: str | None = None,
-                     model: str | None = None, times: int = 1) -> NetworkRule:
-        """Break the connection of the next ``times`` matching requests with ``fault``
-        (``reset``, ``delay=0.5``, ``lost-response``...); ``path`` is a prefix."""
-        return self.engine.network.schedule(NetworkRule(
-            fault, path=path, method=method, dialect=dialect, key=key, model=model,
-            times=times))
-
-    def clear_network(self, key: str | None = None) -> None:
-        """Drop the pending network fault rules (of ``key``)."""
-        self.engine.network.forget(key)
-
-    def cancel(self, prediction_id: str) -> dict[str, Any]:
-        self.engine.interrupt(prediction_id, "canceled")
-        return self.engine.describe(prediction_id)
-
-    def time_out(self, prediction_id: str) -> dict[str, Any]:
-        self.engine.interrupt(prediction_id, "time_out")
-        return self.engine.describe(prediction_id)
-
-    # --- inspection --------------------------------------------------------------
-    def predictions(self, *, key: str | None = None, model: str | None = None,
-                    status: str | None = None) -> list[dict[str, Any]]:
-        return self.engine.list_predictions(key=key, model=model, status=status)
-
-    def prediction(self, prediction_id: str) -> dict[str, Any]:
-        return self.engine.describe(prediction_id)
-
-    def journal(self, **filters: Any) -> list[JournalEntry]:
-        """Recorded /v1 requests, oldest first; filters as ``Journal.entries``."""
-        return self.engine.journal.entries(**filters)
-
-    def violations(self, key: str | None = None) -> list[dict[str, Any]]:
-        """Contract violations of recorded requests (with ``strict=True``)."""
-        return [v for entry in self.engine.journal.entries(key=key) for v in entry.violations]
-
-    def behaviour(self, key: str | None = None, *,
-                  min_poll_interval: float = 1.0) -> BehaviourReport:
-        """How politely the client behaved: fast polling, early 429 retries,
-        re-polling finished predictions, missing Authorization."""
-        from fashn_mock.contract.behaviour import analyse
-
-        return analyse(self.engine.journal.entries(key=key),
-                       min_poll_interval=min_poll_interval)
-
-    def balance(self, key: str) -> Balance:
-        return self.engine.balance(key)
-
-    def effective_config(self) -> dict[str, Any]:
-        return self.engine.effective_config()

@@ -3,7 +3,9 @@
 - ``fashn_mock``: a fresh, isolated emulator per test (default ``time_scale=0``),
   reachable in-process and over ``FASHN_BASE_URL``; steer it with the
   ``@pytest.mark.fashn_mock(...)`` marker and the handle's methods.
-- ``fashn_mock_server``: one real uvicorn server per session (per xdist worker).
+- ``fashn_mock_server``: one real uvicorn server per session (per xdist worker),
+  serving the current test's emulator, or a shared default one (``time_scale=0``)
+  when no ``fashn_mock`` test is running (``base_url``).
 - ``@pytest.mark.fashn_cassette("name")``: replay (or record) ``<dir>/name.yaml``
   through that emulator (``fashn_mock.cassettes.CassetteSession``);
   ``fashn_cassette`` is the session.
@@ -11,11 +13,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
+from typing import Any
 
 import pytest
 
@@ -28,8 +32,8 @@ from fashn_mock.server import BackgroundServer
 from fashn_mock.testing import FashnMock, SwitchableApp
 
 MARKER = "fashn_mock"
-MARKER_FIELDS = {"time_scale", "credits", "limits", "seed", "api_keys", "concurrency",
-                 "failure_rate", "jitter", "rates", "journal_size", "strict", "network_chaos"}
+MARKER_FIELDS = frozenset(f.name for f in dataclasses.fields(Config))
+"""The marker takes every ``Config`` setting."""
 CASSETTE_MARKER = "fashn_cassette"
 CASSETTE_FIELDS = {"mode", "replay_by", "match", "ignore", "redact"}
 SESSION = pytest.StashKey[CassetteSession]()
@@ -63,8 +67,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def fashn_mock_server() -> Iterator[BackgroundServer]:
-    """A real server on a free loopback port, serving the current test's emulator."""
-    with BackgroundServer(SwitchableApp()) as server:
+    """A real server on a free loopback port (``base_url``): it serves the current
+    test's ``fashn_mock`` emulator, else a shared default one (``time_scale=0``)."""
+    default = Emulator(time_scale=0)
+    with BackgroundServer(SwitchableApp(default.app)) as server:
         yield server
 
 
@@ -90,15 +96,12 @@ def fashn_mock(request: pytest.FixtureRequest,
     """An isolated emulator for this test; ``FASHN_BASE_URL``/``FASHN_API_KEY`` point
     at it while the test runs."""
     strict = bool(request.config.getoption("--fashn-mock-strict"))
-    settings: dict[str, object] = {"time_scale": 0.0, "seed": 0, "strict": strict}
+    settings: dict[str, Any] = {"time_scale": 0.0, "seed": 0, "strict": strict}
     for marker in reversed(list(request.node.iter_markers(MARKER))):
-        unknown = set(marker.kwargs) - MARKER_FIELDS
-        if unknown:
-            raise pytest.UsageError(f"@pytest.mark.{MARKER}: unknown {sorted(unknown)}")
-        settings.update(marker.kwargs)
-    emulator = Emulator(Config(**settings), manual_clock=True)  # type: ignore[arg-type]
-    api_key = "fa-test-" + hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:16]
-    base_url = fashn_mock_server.url
+        settings.update(marker_settings(marker.args, marker.kwargs))
+    emulator = _emulator(settings)
+    api_key = exported_key(request.node.nodeid, emulator.config.api_keys)
+    base_url = fashn_mock_server.base_url
     switch = fashn_mock_server.app
     assert isinstance(switch, SwitchableApp)
     switch.target = emulator.app
@@ -112,14 +115,48 @@ def fashn_mock(request: pytest.FixtureRequest,
         handle = FashnMock(emulator, api_key, base_url)
         with environment(base_url, api_key):
             yield handle
-    if strict and handle.violations:
-        lines = "\n".join(f"  {v['location']} {v['field']}: {v['problem']} "
-                          f"(contract: {v['contract']})" for v in handle.violations)
+    violations = handle.violations() if strict else []
+    if violations:
+        lines = "\n".join(f"  {violation}" for violation in violations)
         pytest.fail(f"fashn-mock: requests violated the FASHN contract:\n{lines}",
                     pytrace=False)
     if cassette is not None and cassette.miss_count:
         pytest.fail(f"fashn-mock: {cassette.miss_count} request(s) matched no recording in "
                     f"{cassette.path}:\n" + "\n".join(cassette.misses), pytrace=False)
+
+
+def marker_settings(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``Config`` settings of one ``fashn_mock`` marker; unknown names refused."""
+    if args:
+        pytest.fail(f"@pytest.mark.{MARKER} takes settings by name, e.g. "
+                    f"@pytest.mark.{MARKER}(time_scale=1)", pytrace=False)
+    unknown = set(kwargs) - MARKER_FIELDS
+    if unknown:
+        pytest.fail(f"@pytest.mark.{MARKER}: unknown {sorted(unknown)}; the settings are "
+                    f"{', '.join(sorted(MARKER_FIELDS))}", pytrace=False)
+    settings = dict(kwargs)
+    if isinstance(settings.get("api_keys"), str):
+        settings["api_keys"] = (settings["api_keys"],)
+    if "api_keys" in settings:
+        settings["api_keys"] = tuple(settings["api_keys"])
+    return settings
+
+
+def _emulator(settings: dict[str, Any]) -> Emulator:
+    """The test's emulator, or one line saying which setting is wrong."""
+    try:
+        return Emulator(Config(**settings), manual_clock=True)
+    except (TypeError, ValueError) as error:
+        problem = str(error)
+    pytest.fail(f"@pytest.mark.{MARKER}: {problem}", pytrace=False)
+
+
+def exported_key(nodeid: str, accepted: tuple[str, ...]) -> str:
+    """The key a test exports: the first accepted key when the marker restricts keys
+    (``api_keys=[...]``), else one derived from the test's id."""
+    if accepted:
+        return accepted[0]
+    return "fa-test-" + hashlib.sha1(nodeid.encode()).hexdigest()[:16]
 
 
 def _cassette_session(request: pytest.FixtureRequest,

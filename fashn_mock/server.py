@@ -9,12 +9,15 @@ from types import TracebackType
 import uvicorn
 from starlette.types import ASGIApp
 
+from fashn_mock.serving import Bound
+
 SHUTDOWN_TIMEOUT = 2
 """Seconds open responses (a dashboard's live stream) get to finish when it stops."""
 
 
 class BackgroundServer:
-    """``with BackgroundServer(app) as server: server.url``; port 0 picks a free one."""
+    """``with BackgroundServer(app) as server: server.base_url``; port 0 picks a free
+    one."""
 
     def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
         config = uvicorn.Config(app, host=host, port=port, log_level="warning",
@@ -28,8 +31,14 @@ class BackgroundServer:
         self.port = port
 
     @property
+    def base_url(self) -> str:
+        """Where clients reach it (``http://127.0.0.1:<port>``; never ``0.0.0.0``)."""
+        return Bound(self.host, self.port).url
+
+    @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        """The same as ``base_url``."""
+        return self.base_url
 
     def start(self, timeout: float = 10.0) -> BackgroundServer:
         self._thread.start()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.types import ASGIApp
 
-from fashn_mock import accesslog
+from fashn_mock import accesslog, allocator
 from fashn_mock.logs import log_config
 
 SHUTDOWN_TIMEOUT = 3
@@ -90,6 +90,7 @@ def run(app: ASGIApp, *, host: str, port: int, log_level: str, log_format: str,
     """Serve ``app`` until SIGINT/SIGTERM; 0, or ``STARTUP_FAILURE`` if it never
     listened. (After a SIGTERM uvicorn re-raises it once shut down, so the process
     ends by that signal: ``on_stopped`` is the place for last words.)"""
+    allocator.tune()  # before uvicorn and the thread pools start threads
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level,
                             log_config=log_config(log_level, log_format), lifespan="off",
                             timeout_graceful_shutdown=shutdown_timeout)

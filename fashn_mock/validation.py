@@ -10,9 +10,8 @@ are filled in.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import jsonschema_rs
@@ -27,6 +26,8 @@ WEBHOOK_URL_SCHEMA = {"type": "string", "format": "uri", "pattern": "^https?://"
 URI (``format: uri``; docs/api-facts.md#webhooks) with an http(s) scheme."""
 _WEBHOOK_URL = jsonschema_rs.validator_for(WEBHOOK_URL_SCHEMA, validate_formats=True)
 WEAK = ("AnyOf", "OneOfNotValid", "OneOfMultipleValid")
+CACHED_UP_TO = 64 * 1024
+"""A request's canonical JSON up to this length is kept once made."""
 """Error kinds that only say "none of the alternatives fit": reported last."""
 
 
@@ -45,12 +46,35 @@ class RunRequest:
     """Fields the model does not declare, dropped from ``inputs``."""
 
     def canonical_inputs(self) -> str:
-        """Stable JSON of the inputs: equal requests give equal strings."""
-        return self._canonical
+        """Stable JSON of the inputs: equal requests give equal strings. Kept for
+        the next call unless long (a data URI): then made again when asked."""
+        found: str | None = self.__dict__.get("_canonical")
+        if found is None:
+            found = canonical_json(self.inputs)
+            if len(found) <= CACHED_UP_TO:
+                self.__dict__["_canonical"] = found  # frozen: as cached_property does
+        return found
 
-    @cached_property
-    def _canonical(self) -> str:
-        return json.dumps(self.inputs, sort_keys=True, separators=(",", ":"))
+
+def canonical_json(value: Any) -> str:
+    """Stable JSON of a value (sorted keys, no spaces, ASCII)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def canonical_pieces(inputs: Mapping[str, Any], plain: Collection[str] = ()) -> list[str]:
+    """``canonical_json(inputs)`` in pieces that join to it, where the string value of
+    each input named in ``plain`` (known to be printable ASCII without a quote or a
+    backslash, as a data URI that decoded is) is a piece as it is: not copied."""
+    pieces: list[str] = []
+    for key in sorted(inputs):
+        value = inputs[key]
+        pieces.append(("," if pieces else "{") + canonical_json(key) + ":")
+        if key in plain and isinstance(value, str):
+            pieces += ['"', value, '"']
+        else:
+            pieces.append(canonical_json(value))
+    pieces.append("}" if pieces else "{}")
+    return pieces
 
 
 def parse_json(raw: bytes) -> Any:

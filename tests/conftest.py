@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpcore  # noqa: F401 - see below
 import httpx
 import pytest
 from hypothesis import HealthCheck, settings
@@ -10,6 +11,10 @@ from fashn_mock import Emulator
 from tests.support import AUTH
 
 pytest_plugins = ["pytester"]
+# httpx imports httpcore lazily and caches its exception classes on first use. A
+# pytester run in this process drops the modules it imported when it ends, so an
+# httpcore first imported there would come back as new classes that the cache no
+# longer maps (an httpcore error instead of httpx's): import it here, once.
 
 settings.register_profile("fashn-mock", deadline=None, derandomize=True, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])

@@ -25,6 +25,7 @@ from fashn_mock.config import MAX_CREDITS
     ({"concurrency": 0}, "concurrency"), ({"journal_size": 0}, "journal_size"),
     ({"max_body_bytes": -1}, "max_body_bytes"), ({"max_body_bytes": 0}, "max_body_bytes"),
     ({"media_cache_bytes": -1}, "media_cache_bytes"),
+    ({"input_cache_bytes": -1}, "input_cache_bytes"),
     ({"rates": {"run": RateRule(5, math.nan)}}, "rates['run'] window"),
     ({"rates": {"run": RateRule(5, math.inf)}}, "rates['run'] window"),
     ({"rates": {"status": RateRule(0, 10)}}, "rates['status'] limit"),

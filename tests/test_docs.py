@@ -27,12 +27,8 @@ OLD_TAG = re.compile(
 """The retired source tags. Case-sensitive, so ``docs``, ``Python`` or ``DOCS_EXAMPLE_ID``
 do not match."""
 
-OLD_TAGS_ALLOWED: dict[str, str] = {
-    # Files still carrying old tags, owned by other work in progress. The lead retags them
-    # (the replacements are listed in the docs branch's report) and then EMPTIES this dict.
-    "README.md": "being rewritten; 'shared/reference/fashn-api.md' -> 'docs/api-facts.md'",
-    "fashn_mock/config.py": "(DOCS: 6) -> (docs/api-facts.md#concurrency)",
-}
+OLD_TAGS_ALLOWED: dict[str, str] = {}
+"""Files allowed to keep old-style tags while they are retagged (file -> why): none."""
 
 
 def cited_files() -> list[Path]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import string
 from typing import Any
 
 import pytest
@@ -9,7 +10,13 @@ from hypothesis import strategies as st
 
 from fashn_mock import catalog
 from fashn_mock.engine.errors import InvalidRequest
-from fashn_mock.validation import parse_json, parse_run_body
+from fashn_mock.validation import (
+    CACHED_UP_TO,
+    canonical_json,
+    canonical_pieces,
+    parse_json,
+    parse_run_body,
+)
 from tests.support import MINIMAL_INPUTS, URL, tryon
 
 
@@ -136,3 +143,30 @@ def test_errors_name_the_field() -> None:
     with pytest.raises(InvalidRequest) as caught:
         parse_run_body({"model_name": "tryon-v1.6", "inputs": {"model_image": URL}})
     assert caught.value.field == "inputs.garment_image"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(), lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.text(max_size=5), children, max_size=3), max_leaves=8)
+
+
+@given(st.dictionaries(st.text(max_size=8), json_values, max_size=6),
+       st.dictionaries(st.text(max_size=8),
+                       st.text(alphabet=string.ascii_letters + string.digits + "+/=:;,.-"),
+                       max_size=3))
+def test_canonical_pieces_join_to_the_canonical_json(inputs: dict[str, Any],
+                                                     plain: dict[str, str]) -> None:
+    both = {**inputs, **plain}
+    assert "".join(canonical_pieces(both, plain=plain.keys())) == canonical_json(both)
+    assert "".join(canonical_pieces(both)) == canonical_json(both)
+
+
+def test_long_canonical_json_is_not_kept() -> None:
+    run = parse_run_body({"model_name": "edit", "inputs": {"image": "https://x/a.png",
+                                                           "prompt": "p" * CACHED_UP_TO}})
+    first = run.canonical_inputs()
+    assert run.canonical_inputs() == first and run.canonical_inputs() is not first
+    short = parse_run_body({"model_name": "edit", "inputs": {"image": "https://x/a.png",
+                                                             "prompt": "p"}})
+    assert short.canonical_inputs() is short.canonical_inputs()

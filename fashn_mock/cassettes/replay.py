@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fashn_mock.cassettes.errors import http_error
 from fashn_mock.cassettes.format import Cassette, Interaction, cassette_files
@@ -29,7 +29,13 @@ from fashn_mock.cassettes.redact import Redactor
 from fashn_mock.validation import RunRequest
 
 if TYPE_CHECKING:
-    from fashn_mock.emulator import Emulator
+    from fashn_mock.engine import Engine
+
+
+class HasEngine(Protocol):
+    """An ``Emulator`` (or anything holding an engine)."""
+
+    engine: Engine
 
 UNMATCHED_HEADER = "x-fashn-mock-replay"
 MAX_MISSES = 100
@@ -78,7 +84,7 @@ class ReplaySource:
         many = [paths] if isinstance(paths, str | Path) else list(paths)
         return cls([Cassette.load(f) for p in many for f in cassette_files(p)], **options)
 
-    def attach(self, emulator: Emulator) -> ReplaySource:
+    def attach(self, emulator: HasEngine) -> ReplaySource:
         """Make ``emulator`` answer matching runs from these recordings."""
         emulator.engine.playback = self
         return self

@@ -8,6 +8,9 @@
 - retrying a route before the ``Retry-After`` of its 429 had passed;
 - polling a prediction again and again after it reached a terminal status;
 - requests without a Bearer ``Authorization`` header;
+- polling hard a prediction whose run registered a ``webhook_url`` (the webhook
+  makes polling unnecessary; an occasional fallback poll is fine): run entries
+  should carry ``query`` and ``prediction_id`` for it;
 - how the client reacted to each injected network fault (``network``: retried,
   resubmitted, or not), and a ``double-submit`` finding when it submitted the same
   inputs again after a run whose answer it never read although the prediction was
@@ -35,8 +38,8 @@ UNREAD = ("lost-response", "truncate", "malformed")
 @dataclass(frozen=True)
 class Finding:
     kind: str
-    """``fast-polling``, ``early-retry``, ``terminal-polling``, ``missing-auth`` or
-    ``double-submit``."""
+    """``fast-polling``, ``early-retry``, ``terminal-polling``, ``webhook-polling``,
+    ``missing-auth`` or ``double-submit``."""
     key: str | None
     message: str
     at: float
@@ -113,6 +116,7 @@ class _Entry:
     fault: dict[str, Any] | None = None
     body: Any = None
     prediction_id: str | None = None
+    query: dict[str, str] = field(default_factory=dict)
 
     @property
     def unread(self) -> bool:
@@ -138,21 +142,29 @@ def _read(entry: Any) -> _Entry:
 
     headers = {str(k).lower(): str(v) for k, v in (get("response_headers") or {}).items()}
     fault = get("network_fault")
+    query = get("query")
+    prediction_id = get("prediction_id")
     return _Entry(str(get("method", "")).upper(), str(get("path", "")), get("key") or None,
                   int(get("status", 0) or 0), float(get("at", 0.0)), headers,
                   get("prediction_status"), fault if isinstance(fault, dict) else None,
-                  get("body"), get("prediction_id"))
+                  get("body"), prediction_id if isinstance(prediction_id, str) else None,
+                  {str(k): str(v) for k, v in query.items()} if isinstance(query, dict) else {})
 
 
 def analyse(entries: Iterable[Any], *, min_poll_interval: float = 1.0,
-            terminal_polls_allowed: int = 1, retry_window: float = 300.0) -> BehaviourReport:
+            terminal_polls_allowed: int = 1, retry_window: float = 300.0,
+            webhook_poll_interval: float = 10.0,
+            webhook_polls_allowed: int = 2) -> BehaviourReport:
     """The behaviour report of a client's requests (oldest first, any order accepted).
-    A request counts as the retry of a faulted one within ``retry_window`` seconds."""
+    A request counts as the retry of a faulted one within ``retry_window`` seconds. A
+    prediction with a webhook may be polled ``webhook_polls_allowed`` times less than
+    ``webhook_poll_interval`` seconds after the run or the previous poll."""
     read = sorted((_read(e) for e in entries), key=lambda e: e.at)
     report = BehaviourReport(len(read))
     report.findings += _fast_polling(read, min_poll_interval)
     report.findings += _early_retries(read)
     report.findings += _terminal_polling(read, terminal_polls_allowed)
+    report.findings += _webhook_polling(read, webhook_poll_interval, webhook_polls_allowed)
     report.findings += _missing_auth(read)
     report.network, resubmitted = _reactions(read, retry_window)
     report.findings += resubmitted
@@ -216,6 +228,29 @@ def _terminal_polling(entries: list[_Entry], allowed: int) -> list[Finding]:
                 f"polled {prediction_id} {len(extra)} more time(s) after it was already "
                 f"{polls[first].prediction_status or 'completed'}", extra[allowed].at,
                 len(extra)))
+    return found
+
+
+def _webhook_polling(entries: list[_Entry], interval: float, allowed: int) -> list[Finding]:
+    registered = {(e.key, e.prediction_id): e.at for e in entries
+                  if e.method == "POST" and e.path == "/v1/run" and e.status == 200
+                  and e.prediction_id and e.query.get("webhook_url")}
+    found = []
+    for (key, prediction_id), polls in _polls(entries).items():
+        run_at = registered.get((key, prediction_id))
+        if run_at is None:
+            continue
+        instants = [run_at, *(p.at for p in polls)]
+        hard = [(b - a, poll) for a, b, poll in zip(instants, instants[1:], polls,
+                                                    strict=False) if b - a < interval]
+        if len(hard) > allowed:
+            shortest = min(gap for gap, _ in hard)
+            found.append(Finding(
+                "webhook-polling", key,
+                f"registered a webhook for {prediction_id} and still polled it {len(polls)} "
+                f"time(s), {len(hard)} less than {interval:g} s apart (shortest gap "
+                f"{shortest:.3f} s): let the webhook tell you, or poll rarely as a fallback",
+                hard[allowed][1].at, len(hard)))
     return found
 
 

@@ -1,9 +1,11 @@
 """``fashn-mock contract``: run the contract suites and print a readable report.
 
 Without ``--base-url`` (or ``FASHN_BASE_URL``) it starts an emulator on a free
-loopback port (``--time-scale 0``) and checks that. Against anything that is not
-fashn-mock the default budget is 0: only checks that cost nothing run. Progress
-and a summary table go to stderr; the report (or ``--json``) to stdout.
+loopback port (``--time-scale 0``) and checks that. ``--dialect`` chooses whose
+contract: the native API (default) or a gateway (``concurred``, ``pixazo``). Against
+anything that is not fashn-mock the default budget is 0: only checks that cost
+nothing run. Progress and a summary table go to stderr; the report (or ``--json``)
+to stdout.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import click
 
 from fashn_mock import catalog
 from fashn_mock.cassettes.cli import verify_cassettes
-from fashn_mock.contract.runner import SUITES
+from fashn_mock.contract.openapi import DIALECTS
+from fashn_mock.contract.runner import ALL_SUITES
 from fashn_mock.contract.target import DEFAULT_KEY_ENV, OTHER_KEY_ENV
 from fashn_mock.params import ENV, BadInput, ListedChoice, Url, option
 
@@ -44,13 +47,17 @@ class Unreachable(click.ClickException):
 @option("--base-url", env="FASHN_BASE_URL", type=Url(),
         help="API to check, e.g. https://api.fashn.ai (default: start a local emulator "
              "and check it)")
+@option("--dialect", env=ENV + "CONTRACT_DIALECT", default="native",
+        type=click.Choice(DIALECTS),
+        help="whose contract: the native API, or the Concurred or Pixazo gateway")
 @option("--api-key", env=DEFAULT_KEY_ENV, show_default=False,
-        help="Bearer key (needed unless checking the local emulator)")
+        help="API key (needed unless checking the local emulator)")
 @option("--other-api-key", env=OTHER_KEY_ENV, show_default=False,
         help="a second key, to check it never sees the first key's predictions")
 @option("--budget", env=ENV + "CONTRACT_BUDGET", type=click.IntRange(min=0),
-        help="credits the run may spend on predictions; never exceeded (default: 0 "
-             "against a real API = free checks only; unlimited against fashn-mock)")
+        help="credits the run may spend on predictions (Pixazo: paid requests); never "
+             "exceeded (default: 0 against a real API = free checks only; unlimited "
+             "against fashn-mock)")
 @option("--examples", env=ENV + "CONTRACT_EXAMPLES", type=click.IntRange(min=1),
         help="generated examples per operation, model and mode (default 10 on "
              "fashn-mock, 3 elsewhere)")
@@ -60,8 +67,9 @@ class Unreachable(click.ClickException):
 @option("--seed", env=ENV + "CONTRACT_SEED", type=click.IntRange(min=0),
         help="Hypothesis seed (default: derandomized, the same every run)")
 @option("--suite", "suites", env=ENV + "CONTRACT_SUITES", multiple=True,
-        type=ListedChoice(SUITES), show_default=False,
-        help="run only this suite; repeatable (default: all; env: comma-separated)")
+        type=ListedChoice(ALL_SUITES), show_default=False,
+        help="run only this suite; repeatable (default: all of the dialect's; sse is "
+             "Concurred's; env: comma-separated)")
 @option("--model", "models", env=ENV + "CONTRACT_MODELS", multiple=True,
         type=ListedChoice(MODELS), show_default=False, metavar="MODEL",
         help="generate /v1/run data only for this model; repeatable (env: "
@@ -94,9 +102,20 @@ def run(params: dict[str, Any]) -> int:
     import httpx
     from rich.console import Console
 
+    from fashn_mock.contract.dialects import get
     from fashn_mock.contract.runner import Options, run_contract
     from fashn_mock.contract.target import Target
 
+    dialect = get(params["dialect"])
+    wrong = [m for m in params["models"] if m not in dialect.models]
+    if wrong:
+        choices = ", ".join(dialect.models) or "none: it has one flat body"
+        raise BadInput(f"--model {wrong[0]} is not a model of the {dialect.name} dialect "
+                       f"(its models: {choices})")
+    wrong = [s for s in params["suites"] if s not in dialect.suites]
+    if wrong:
+        raise BadInput(f"--suite {wrong[0]} does not apply to the {dialect.name} dialect "
+                       f"(its suites: {', '.join(dialect.suites)})")
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     with ExitStack() as stack:
         base_url, api_key = params["base_url"], params["api_key"]
@@ -106,11 +125,12 @@ def run(params: dict[str, Any]) -> int:
         if not api_key:
             raise click.UsageError(f"an API key is needed for {base_url}: --api-key or "
                                    f"{DEFAULT_KEY_ENV}")
-        target = Target(base_url, api_key, other_api_key=params["other_api_key"])
+        target = Target(base_url, api_key, other_api_key=params["other_api_key"],
+                        dialect=params["dialect"])
         coverage = params["coverage"]
         options = Options(budget=params["budget"], examples=params["examples"],
                           coverage=-1 if coverage is None else coverage, seed=params["seed"],
-                          suites=params["suites"] or SUITES, models=params["models"] or None)
+                          suites=params["suites"] or None, models=params["models"] or None)
         try:
             report = run_contract(target, options, progress=RichProgress(console))
         except httpx.TransportError as exc:

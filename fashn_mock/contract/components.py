@@ -69,7 +69,8 @@ def _run_request(spec: ModelSpec) -> Doc:
     }
 
 
-def _inputs(spec: ModelSpec) -> Doc:
+def inputs_component(spec: ModelSpec) -> Doc:
+    """A model's inputs schema, titled and described for ``components.schemas``."""
     schema = spec.inputs_schema()
     schema["title"] = f"{spec.name} inputs"
     schema["description"] = (f"Inputs of {spec.name}. Unknown fields are ignored; rules "
@@ -140,7 +141,7 @@ def schemas() -> Doc:
     found: Doc = {}
     for spec in catalog.MODELS:
         found[component_name(spec) + "Request"] = _run_request(spec)
-        found[component_name(spec) + "Inputs"] = _inputs(spec)
+        found[component_name(spec) + "Inputs"] = inputs_component(spec)
     found["LegacyTryOnRequest"] = _legacy_request()
     found["RunRequest"] = {
         "description": "One schema per model, chosen by the `model_name` const, or the "

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import httpx
 
 from fashn_mock.contract.budget import Budget
+from fashn_mock.contract.dialects import Dialect
 from fashn_mock.contract.report import Failure
 from fashn_mock.contract.target import Sender
 
@@ -35,15 +37,23 @@ class Context:
         """Only free checks: a budget of 0."""
         return self.budget.limit == 0
 
+    @property
+    def dialect(self) -> Dialect:
+        return self.sender.target.speaks
+
     def failure(self, check: str, message: str, response: httpx.Response | None) -> Failure:
         return Failure.of(check, message, response, self.sender.target.secrets())
 
+    def contract_path(self, response: httpx.Response) -> str:
+        """The request's path as the contract names it (without the server's path and
+        the dialect's base path)."""
+        target = self.sender.target
+        prefix = urlsplit(target.base_url).path.rstrip("/") + target.base_path
+        return response.request.url.path.removeprefix(prefix)
+
     def track(self, response: httpx.Response) -> None:
-        """Remember a prediction a successful /v1/run created."""
-        if response.status_code == 200 and response.request.url.path.endswith("/v1/run"):
-            try:
-                prediction_id = response.json().get("id")
-            except (ValueError, AttributeError):
-                return
-            if isinstance(prediction_id, str):
+        """Remember a prediction a successful run request created."""
+        if response.status_code == 200 and self.dialect.is_run(self.contract_path(response)):
+            prediction_id = self.dialect.created_id(response)
+            if prediction_id is not None:
                 self.created.append(prediction_id)

@@ -1,10 +1,12 @@
 """Schemathesis suite: positive and negative data for every operation and every model.
 
-Each model gets its own copy of the contract whose ``/v1/run`` body is that model's
-schema, inlined, so generation covers every model and every field: first the
-deterministic boundary cases of schemathesis' coverage phase (missing required
-fields, wrong types, enum and range violations), then Hypothesis-generated cases.
-Responses go through schemathesis' checks; negative data must get 400.
+Each model gets its own copy of the contract whose run body is that model's schema,
+inlined, so generation covers every model and every field (``Dialect.fuzz_documents``:
+a gateway with one flat body has one document): first the deterministic boundary
+cases of schemathesis' coverage phase (missing required fields, wrong types, enum and
+range violations), then Hypothesis-generated cases. Responses go through
+schemathesis' checks; negative data must get 400. Streaming operations are left to
+the SSE suite.
 """
 
 from __future__ import annotations
@@ -21,13 +23,9 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import Case, GenerationMode
 from schemathesis.errors import FailureGroup
 
-from fashn_mock import catalog
-from fashn_mock.contract.budget import make_free, worst_case
-from fashn_mock.contract.components import component_name
 from fashn_mock.contract.context import SAFE_WEBHOOK, Context
-from fashn_mock.contract.document import load
+from fashn_mock.contract.dialects import NATIVE, Dialect
 from fashn_mock.contract.report import SuiteResult
-from fashn_mock.contract.strict import check_request
 from fashn_mock.validation import is_webhook_url
 
 Doc = dict[str, Any]
@@ -41,62 +39,40 @@ CHECK_NAMES = ["not_a_server_error", "status_code_conformance", "content_type_co
 SCHEMATHESIS_CONFIG: Doc = {
     "generation": {"with-security-parameters": False},
     "phases": {"coverage": {"unexpected-methods": []}},
-    "operations": [
-        {"include-name": "POST /v1/run", "checks": {
-            "negative_data_rejection": {"expected-statuses": ["400"]},
-            "positive_data_acceptance": {"expected-statuses": ["200"]}}},
-        {"include-name": "GET /v1/status/{id}", "checks": {
-            "negative_data_rejection": {"expected-statuses": ["400", "404"]},
-            "positive_data_acceptance": {"expected-statuses": ["200", "404"]}}},
-    ],
 }
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
-IGNORED_BY_THE_API = ("(the API ignores it)", "not a documented body field")
-"""Body departures that do not make a correct API refuse the request."""
 MAX_FAILURES = 60
 
 
 def model_document(name: str) -> Doc:
-    """The contract with ``/v1/run`` taking only ``name``'s body, inlined."""
-    doc = load()
-    components = doc["components"]["schemas"]
-    if name == "legacy":
-        body = copy.deepcopy(components["LegacyTryOnRequest"])
-    else:
-        prefix = component_name(catalog.BY_NAME[name])
-        body = copy.deepcopy(components[prefix + "Request"])
-        body["properties"]["inputs"] = copy.deepcopy(components[prefix + "Inputs"])
-    doc["paths"] = {"/v1/run": doc["paths"]["/v1/run"]}
-    doc["paths"]["/v1/run"]["post"]["requestBody"]["content"] = {
-        "application/json": {"schema": body}}
-    return doc
+    """The native contract with ``/v1/run`` taking only ``name``'s body, inlined."""
+    return NATIVE.model_document(name)
 
 
-def schemathesis_config(checks: Iterable[str] = CHECKS) -> Any:
-    """The suite's schemathesis configuration, running only ``checks`` (by name)."""
+def schemathesis_config(checks: Iterable[str] = CHECKS, dialect: Dialect = NATIVE) -> Any:
+    """The suite's schemathesis configuration for ``dialect``, running only ``checks``
+    (by name)."""
     data = copy.deepcopy(SCHEMATHESIS_CONFIG)
+    data["operations"] = copy.deepcopy(list(dialect.fuzz_operations))
     data["checks"] = {"enabled": False, **{name: {"enabled": True} for name in checks}}
     return schemathesis.Config.from_dict(data)
 
 
-def _schemas(wanted: set[str] | None) -> Iterator[tuple[str, Any]]:
-    config = schemathesis_config()
-    for name in [*(spec.name for spec in catalog.MODELS), "legacy"]:
-        if wanted is None or name in wanted:
-            yield name, schemathesis.openapi.from_dict(model_document(name), config=config)
-    config = schemathesis_config()
-    doc = load()
-    del doc["paths"]["/v1/run"]
-    yield "", schemathesis.openapi.from_dict(doc, config=config)
+def _schemas(dialect: Dialect, wanted: set[str] | None) -> Iterator[tuple[str, Any]]:
+    for name, doc in dialect.fuzz_documents(wanted):
+        yield name, schemathesis.openapi.from_dict(doc, config=schemathesis_config(
+            dialect=dialect))
 
 
 def run_fuzz(ctx: Context, models: Iterable[str] | None = None) -> SuiteResult:
     suite = SuiteResult("schemathesis", "generated positive and negative data for every "
                                         "operation and model, checked by schemathesis")
-    suite.checked = CHECK_NAMES
+    suite.checked = CHECK_NAMES if ctx.dialect.name == "native" else [
+        *CHECK_NAMES[:5], f"negative_data_rejection (400 for {ctx.dialect.run_path})",
+        *CHECK_NAMES[6:]]
     wanted = set(models) if models is not None else None
     started, before = time.perf_counter(), ctx.sender.requests
-    for name, schema in _schemas(wanted):
+    for name, schema in _schemas(ctx.dialect, wanted):
         for result in schema.get_all_operations():
             operation = result.ok()
             where = name or operation.label
@@ -146,7 +122,7 @@ def execute(ctx: Context, suite: SuiteResult, case: Case[Any], label: str) -> No
     if reserved is None:
         return
     safe_webhook(case)
-    kwargs = case.as_transport_kwargs(base_url=ctx.sender.target.base_url)
+    kwargs = case.as_transport_kwargs(base_url=ctx.sender.target.api_url)
     body: dict[str, Any] = {}
     if "json" in kwargs:
         body["json"] = kwargs["json"]
@@ -172,29 +148,25 @@ def execute(ctx: Context, suite: SuiteResult, case: Case[Any], label: str) -> No
 def _plan(ctx: Context, suite: SuiteResult, case: Case[Any], mode: GenerationMode) -> int | None:
     """Credits to reserve for this case, or None when it must not be sent.
 
-    Off an emulator every /v1/run body is made free (unloadable images), so what
-    the API accepts fails at load time; with a budget of 0 nothing is sent that a
-    correct API would accept (valid bodies, or only extra query parameters).
+    Off an emulator every run body is made free (unloadable images), so what the API
+    accepts fails at load time; with a budget of 0 nothing is sent that a correct API
+    would accept (valid bodies, or only extra query parameters).
     """
-    if case.method != "POST" or ctx.budget.unlimited:
+    dialect = ctx.dialect
+    if not dialect.is_run(case.operation.path) or ctx.budget.unlimited:
         return 0
-    accepted_anyway = mode == GenerationMode.POSITIVE or _valid_body(case.body)
+    accepted_anyway = mode == GenerationMode.POSITIVE or dialect.accepts_body(case.body)
     if ctx.free_only and accepted_anyway:
-        suite.skipped["/v1/run a correct API accepts (creates a prediction; budget 0)"] += 1
+        suite.skipped[f"{dialect.run_path} a correct API accepts (creates a prediction; "
+                      "budget 0)"] += 1
         return None
-    case.body = make_free(case.body)
-    price = worst_case(case.body)
+    case.body = dialect.pricing.make_free(case.body)
+    price = dialect.pricing.worst_case(case.body)
     if not ctx.budget.reserve(price):
-        suite.skipped[f"/v1/run body that could cost {price} credits (over budget)"] += 1
+        suite.skipped[f"{dialect.run_path} body that could cost {price} {dialect.unit} "
+                      "(over budget)"] += 1
         return None
     return price
-
-
-def _valid_body(body: Any) -> bool:
-    """Whether a correct API accepts this /v1/run body (negative data can be negated
-    in the query or headers only, or not at all): then it creates a prediction."""
-    return not any(v.location == "body" and not v.problem.endswith(IGNORED_BY_THE_API)
-                   for v in check_request("POST", "/v1/run", body=body))
 
 
 def safe_webhook(case: Case[Any]) -> None:

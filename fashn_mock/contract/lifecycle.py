@@ -9,16 +9,15 @@ emulator's clock can be moved, a retry after that long is not refused again).
 At the end every prediction is driven to a terminal status and the balance must
 have dropped by exactly the price of the completed ones: charged once, never for
 failures. Failures are recorded, not raised, so no example is replayed (credits).
+Every request is the target dialect's (``contract.dialects``); a gateway without a
+balance route is compared through fashn-mock's control API, or not at all.
 """
 
 from __future__ import annotations
 
-import base64
-import io
 import time
 import uuid
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import httpx
@@ -27,10 +26,10 @@ from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
-from fashn_mock.contract.budget import UNLOADABLE_IMAGE, cost, spec_and_inputs
 from fashn_mock.contract.context import Context
-from fashn_mock.contract.document import check_response
+from fashn_mock.contract.dialects import Call, Reading
 from fashn_mock.contract.report import SuiteResult
+from fashn_mock.contract.samples import Template, templates, tiny_png
 from fashn_mock.contract.target import INVALID_KEY, retry_after_seconds
 
 ORDER = {"starting": 0, "in_queue": 1, "processing": 2}
@@ -40,44 +39,6 @@ MAX_RETRY_AFTER = 3600
 HISTORY = 8
 SETTLE_ROUNDS = 6
 """On an emulator, settle by moving its clock 600 s at a time, at most this often."""
-
-
-@cache
-def tiny_png(colour: tuple[int, int, int] = (40, 120, 200)) -> str:
-    """A real 64x96 PNG as a data URI: loads on any API, costs nothing to send."""
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 96), colour).save(buffer, "PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
-@dataclass(frozen=True)
-class Template:
-    label: str
-    body: dict[str, Any]
-    must_fail: bool = False
-    emulator_only: bool = False
-
-
-def templates() -> list[Template]:
-    image = tiny_png()
-    return [
-        Template("background-remove", {"model_name": "background-remove",
-                                       "inputs": {"image": image}}),
-        Template("tryon-v1.6 x2", {"model_name": "tryon-v1.6", "inputs": {
-            "model_image": image, "garment_image": tiny_png((200, 40, 40)),
-            "num_samples": 2, "mode": "performance"}}),
-        Template("edit x2", {"model_name": "edit", "inputs": {
-            "image": image, "prompt": "make it red", "num_images": 2,
-            "generation_mode": "fast"}}),
-        Template("unloadable image", {"model_name": "background-remove",
-                                      "inputs": {"image": UNLOADABLE_IMAGE}}, must_fail=True),
-        Template("scripted PoseError", {"model_name": "tryon-v1.6", "inputs": {
-            "model_image": "https://example.com/m.jpg#fashn-mock-error=PoseError",
-            "garment_image": "https://example.com/g.jpg"}}, must_fail=True,
-            emulator_only=True),
-    ]
 
 
 @dataclass
@@ -101,16 +62,6 @@ class Run:
     predictions: list[Tracked] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     history: list[str] = field(default_factory=list)
-
-
-def expected_outputs(body: dict[str, Any]) -> int:
-    found = spec_and_inputs(body)
-    if found is None:
-        return 0
-    spec, inputs = found
-    if spec.output_kind == "video":
-        return 1
-    return int(inputs.get("num_images", inputs.get("num_samples", 1)))
 
 
 def run_lifecycle(ctx: Context, *, steps: int = STEPS, settle_timeout: float = 300.0
@@ -141,11 +92,12 @@ def run_lifecycle(ctx: Context, *, steps: int = STEPS, settle_timeout: float = 3
 def lifecycle_machine(ctx: Context, suite: SuiteResult, *, settle_timeout: float = 300.0
                       ) -> type[RuleBasedStateMachine]:
     """The state machine class, bound to one contract run."""
-    sender, target = ctx.sender, ctx.sender.target
-    usable = [t for t in templates() if target.is_emulator or not t.emulator_only]
-    any_key = bool(target.is_emulator) and sender.send(
-        "GET", "/v1/credits", key=f"fa-contract-probe-{uuid.uuid4().hex[:8]}",
-        retry_429=False).status_code == 200
+    sender, target, dialect = ctx.sender, ctx.sender.target, ctx.dialect
+    doc, pricing = dialect.document, dialect.pricing
+    usable = [t for t in dialect.templates() if target.is_emulator or not t.emulator_only]
+    any_key = bool(target.is_emulator) and sender.call(
+        dialect.free_call(), key=f"fa-contract-probe-{uuid.uuid4().hex[:8]}",
+        retry_429=False).status_code in dialect.accepted_statuses
 
     class Lifecycle(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -164,13 +116,17 @@ def lifecycle_machine(ctx: Context, suite: SuiteResult, *, settle_timeout: float
             response = sender.send(method, path, key=key or self.run.key, retry_429=False,
                                    **kwargs)
             self.run.history.append(f"{method} {path} -> {response.status_code}")
-            for problem in check_response(method, response.request.url.path,
-                                          response.status_code, response.headers,
-                                          response.content):
+            for problem in doc.check_response(method, response.request.url.path,
+                                              response.status_code, response.headers,
+                                              response.content):
                 self.fail("response conforms to the contract", problem, response)
             if response.status_code == 429 and not retried:
                 return self.check_retry_after(method, path, key, response, kwargs)
             return response
+
+        def send_call(self, call: Call, key: str | None = None) -> httpx.Response:
+            path = call.path if call.absolute else target.base_path + call.path
+            return self.send(call.method, path, key, **call.kwargs())
 
         def fail(self, check: str, message: str, response: httpx.Response | None) -> None:
             steps = "\n".join(self.run.history[-HISTORY:])
@@ -181,57 +137,61 @@ def lifecycle_machine(ctx: Context, suite: SuiteResult, *, settle_timeout: float
                               ) -> httpx.Response:
             header = response.headers.get("retry-after")
             wait = retry_after_seconds(header)
-            name = _json(response).get("error")
+            name = dialect.error_name(response)
             if wait is None or wait > MAX_RETRY_AFTER:
                 self.fail("429s carry a usable Retry-After",
                           f"{name} 429 with Retry-After {header!r}", response)
                 return response
-            if name == "OutOfCredits" or not target.clock_control:
+            if dialect.out_of_credits(response) or not target.clock_control:
                 return response
             sender.pause(wait)
             self.run.history.append(f"advance clock {wait:g} s (Retry-After)")
             again = self.send(method, path, key, retried=True, **kwargs)
-            if again.status_code == 429 and _json(again).get("error") == name:
+            if again.status_code == 429 and dialect.error_name(again) == name \
+                    and dialect.names_refusals:
                 self.fail("429s carry a usable Retry-After",
                           f"still {name} after waiting Retry-After {header}", again)
             return again
 
         def balance(self) -> int | None:
-            response = self.send("GET", "/v1/credits")
-            credits = _json(response).get("credits")
-            if response.status_code != 200 or not isinstance(credits, dict):
+            call = dialect.balance_call(self.run.key, target)
+            if call is None:
                 return None
-            total = credits.get("total")
-            return total if isinstance(total, int) else None
+            if dialect.balance_in_contract:
+                return dialect.read_balance(self.send_call(call))
+            return dialect.read_balance(sender.call(call, key=self.run.key,
+                                                    retry_429=False))
 
         def track(self, body: dict[str, Any], response: httpx.Response) -> None:
             ctx.track(response)
-            prediction_id = _json(response).get("id")
-            if not isinstance(prediction_id, str):
+            prediction_id = dialect.created_id(response)
+            if prediction_id is None:
                 return
             if prediction_id in self.run.ids:
-                self.fail("ids unique", f"/v1/run returned {prediction_id} twice", response)
+                self.fail("ids unique", f"{dialect.run_path} returned {prediction_id} twice",
+                          response)
             self.run.ids.add(prediction_id)
             template = next(t for t in usable if t.body == body)
-            self.run.predictions.append(Tracked(prediction_id, template, cost(body) or 0,
-                                                expected_outputs(body)))
+            self.run.predictions.append(Tracked(prediction_id, template,
+                                                pricing.cost(body) or 0,
+                                                dialect.expected_outputs(body)))
 
         def poll(self, tracked: Tracked) -> None:
-            response = self.send("GET", f"/v1/status/{tracked.id}")
+            response = self.send_call(dialect.status_call(tracked.id))
             if response.status_code != 200:
                 if response.status_code != 429:
                     self.fail("polls of my prediction succeed",
                               f"GET status of {tracked.id} -> {response.status_code}",
                               response)
                 return
-            self.check_status(tracked, _json(response), response)
+            self.check_status(tracked, dialect.read_status(response), response)
 
-        def check_status(self, tracked: Tracked, body: dict[str, Any],
+        def check_status(self, tracked: Tracked, reading: Reading,
                          response: httpx.Response) -> None:
-            status = body.get("status")
+            status = reading.status
             if tracked.terminal is not None:
                 tracked.polls_after_terminal += 1
-                seen = {k: body.get(k) for k in ("status", "output", "error")}
+                seen = reading.view()
                 if seen != tracked.terminal:
                     self.fail("terminal statuses are stable",
                               f"{tracked.id} was {tracked.terminal}, now {seen}", response)
@@ -246,8 +206,8 @@ def lifecycle_machine(ctx: Context, suite: SuiteResult, *, settle_timeout: float
             tracked.order = max(order, tracked.order)
             if status not in TERMINAL:
                 return
-            tracked.terminal = {k: body.get(k) for k in ("status", "output", "error")}
-            output = body.get("output")
+            tracked.terminal = reading.view()
+            output = reading.output
             if status == "completed":
                 if tracked.template.must_fail:
                     self.fail("inputs that cannot load fail",
@@ -266,11 +226,11 @@ def lifecycle_machine(ctx: Context, suite: SuiteResult, *, settle_timeout: float
         # --- rules -----------------------------------------------------------------
         @rule(template=st.sampled_from(usable))
         def submit(self, template: Template) -> None:
-            price = 0 if template.must_fail else (cost(template.body) or 0)
+            price = 0 if template.must_fail else (pricing.cost(template.body) or 0)
             if not ctx.budget.reserve(price):
                 suite.skipped["lifecycle submit over budget"] += 1
                 return
-            response = self.send("POST", "/v1/run", json=template.body)
+            response = self.send_call(dialect.run_call(template.body))
             suite.cases += 1
             if response.status_code == 200:
                 self.track(template.body, response)
@@ -289,7 +249,7 @@ def lifecycle_machine(ctx: Context, suite: SuiteResult, *, settle_timeout: float
         @rule(index=st.integers(min_value=0, max_value=10_000))
         def poll_as_another_key(self, index: int) -> None:
             tracked = self.run.predictions[index % len(self.run.predictions)]
-            response = self.send("GET", f"/v1/status/{tracked.id}", key=self.run.other_key)
+            response = self.send_call(dialect.status_call(tracked.id), key=self.run.other_key)
             if response.status_code not in (401, 404, 429):
                 self.fail("another key never sees my predictions",
                           f"{tracked.id} answered {response.status_code} to another key",
@@ -297,7 +257,7 @@ def lifecycle_machine(ctx: Context, suite: SuiteResult, *, settle_timeout: float
 
         @rule()
         def poll_unknown_id(self) -> None:
-            response = self.send("GET", f"/v1/status/{uuid.uuid4()}")
+            response = self.send_call(dialect.status_call(dialect.unknown_id()))
             if response.status_code not in (404, 429):
                 self.fail("unknown ids are 404", f"got {response.status_code}", response)
 
@@ -369,12 +329,4 @@ def lifecycle_machine(ctx: Context, suite: SuiteResult, *, settle_timeout: float
     return Lifecycle
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        parsed = response.json()
-    except ValueError:
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
-
-
-__all__ = ["Template", "lifecycle_machine", "run_lifecycle", "templates"]
+__all__ = ["Template", "lifecycle_machine", "run_lifecycle", "templates", "tiny_png"]

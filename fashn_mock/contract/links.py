@@ -1,9 +1,10 @@
 """Schemathesis stateful suite: chains of calls that follow the contract's links.
 
-``POST /v1/run`` → ``GetStatus`` → ``PollAgain``: the ids a run returns are fed to
-the status endpoint, and every response is checked. Each run creates a
-prediction, so against a real API the suite needs ``--budget``, and its runs are
-sent with unloadable images: they fail at load time, which is free.
+Run → ``GetStatus`` → ``PollAgain`` (natively ``POST /v1/run`` then
+``GET /v1/status/{id}``; each dialect's contract has the same links): the ids a run
+returns are fed to the status operation, and every response is checked. Each run
+creates a prediction, so against a real API the suite needs ``--budget``, and its
+runs are sent with unloadable images: they fail at load time, which is free.
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import Case, Response, stateful
 from schemathesis.errors import FailureGroup
 
-from fashn_mock.contract.budget import make_free, spec_and_inputs, worst_case
+from fashn_mock.contract.budget import Pricing
 from fashn_mock.contract.context import Context
-from fashn_mock.contract.document import load
 from fashn_mock.contract.fuzz import CHECK_NAMES, CHECKS, safe_webhook, schemathesis_config
-from fashn_mock.contract.lifecycle import tiny_png
 from fashn_mock.contract.report import SuiteResult
+from fashn_mock.contract.samples import tiny_png
 
 STEPS = 8
 
@@ -33,13 +33,16 @@ STEPS = 8
 def run_links(ctx: Context) -> SuiteResult:
     suite = SuiteResult("stateful links", "schemathesis state machine following the "
                                           "OpenAPI links run -> status -> status")
-    suite.checked = [*CHECK_NAMES[:5], "ids from /v1/run resolve on /v1/status/{id}"]
+    dialect = ctx.dialect
+    suite.checked = [*CHECK_NAMES[:5], "ids from /v1/run resolve on /v1/status/{id}"
+                     if dialect.name == "native" else "ids from a run resolve on its status"]
     if ctx.free_only:
         suite.ran = False
         suite.notes.append("needs --budget: every chain starts by creating a prediction")
         return suite
     started, before = time.perf_counter(), ctx.sender.requests
-    schema = schemathesis.openapi.from_dict(load(), config=schemathesis_config(CHECKS[:5]))
+    schema = schemathesis.openapi.from_dict(dialect.schemathesis_document(),
+                                            config=schemathesis_config(CHECKS[:5], dialect))
     machine = _bind(schema.as_state_machine(), ctx, suite)
     settings = hypothesis.settings(
         max_examples=ctx.examples, stateful_step_count=STEPS, derandomize=ctx.seed is None,
@@ -58,18 +61,20 @@ def _bind(base: type[Any], ctx: Context, suite: SuiteResult) -> type[Any]:
     """The generated state machine, sending through the run's sender."""
 
     runs = itertools.count()
+    pricing = ctx.dialect.pricing
 
     class Bound(base):  # type: ignore[misc]
         def before_call(self, case: Case[Any]) -> None:
             self._reserved = 0
-            if case.method != "POST":
+            if not ctx.dialect.is_run(case.operation.path):
                 return
             if ctx.budget.unlimited:
                 if next(runs) % 2:  # every other chain can complete, not only fail
-                    case.body = with_loadable_images(case.body)
+                    case.body = with_loadable_images(case.body, pricing)
                 return
-            case.body = make_free(case.body)  # fails at load time: free (docs/api-facts.md#credits)
-            price = worst_case(case.body)
+            # fails at load time: free (docs/api-facts.md#credits)
+            case.body = pricing.make_free(case.body)
+            price = pricing.worst_case(case.body)
             if not ctx.budget.reserve(price):
                 suite.skipped["chain step over budget"] += 1
                 hypothesis.reject()
@@ -77,7 +82,7 @@ def _bind(base: type[Any], ctx: Context, suite: SuiteResult) -> type[Any]:
 
         def call(self, case: Case[Any], **kwargs: Any) -> Response:
             safe_webhook(case)
-            sent = case.as_transport_kwargs(base_url=ctx.sender.target.base_url)
+            sent = case.as_transport_kwargs(base_url=ctx.sender.target.api_url)
             body = {"json": sent["json"]} if "json" in sent else {}
             response = ctx.sender.send(sent["method"], sent["url"], headers=sent["headers"],
                                        params=sent.get("params"), **body)
@@ -101,10 +106,12 @@ def _bind(base: type[Any], ctx: Context, suite: SuiteResult) -> type[Any]:
     return Bound
 
 
-def with_loadable_images(body: Any) -> Any:
+def with_loadable_images(body: Any, pricing: Pricing | None = None) -> Any:
     """A copy whose present image inputs are a small real PNG, so the prediction can
     complete (generated strings almost never load). For emulators only."""
-    found = spec_and_inputs(body)
+    from fashn_mock.contract.budget import NATIVE
+
+    found = (pricing or NATIVE).spec_and_inputs(body)
     if found is None:
         return body
     spec, _ = found

@@ -1,8 +1,10 @@
-"""Generate the OpenAPI 3.1 contract from the catalog.
+"""Generate the OpenAPI contracts from the catalog: one document per dialect.
 
 The catalog is the single source of truth: ``openapi.yaml`` at the top of the
-repository is this module's output, and a test fails if the two differ
-(regenerate with ``fashn-mock openapi > openapi.yaml``).
+repository is this module's output for the native dialect, ``openapi.concurred.yaml``
+and ``openapi.pixazo.yaml`` for the gateways (``openapi_concurred``,
+``openapi_pixazo``), and a test fails if any differs (regenerate with
+``fashn-mock openapi [--dialect NAME] > FILE``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ from fashn_mock.validation import WEBHOOK_URL_SCHEMA
 
 Doc = dict[str, Any]
 
-__all__ = ["STATUSES", "build", "component_name", "render_yaml"]
+__all__ = ["DIALECTS", "STATUSES", "build", "component_name", "file_name", "render_yaml"]
+
+DIALECTS = ("native", "concurred", "pixazo")
+"""Every dialect with a contract, the native one first."""
 
 RATE_HEADERS = {"X-RateLimit-Limit": "RateLimitLimit",
                 "X-RateLimit-Remaining": "RateLimitRemaining",
@@ -174,8 +179,18 @@ def _webhooks() -> Doc:
 
 
 @cache
-def build() -> Doc:
-    """The whole contract as a dict."""
+def build(dialect: str = "native") -> Doc:
+    """The whole contract of ``dialect`` as a dict (``ValueError`` for an unknown one)."""
+    if dialect == "concurred":
+        from fashn_mock.contract import openapi_concurred
+
+        return openapi_concurred.build()
+    if dialect == "pixazo":
+        from fashn_mock.contract import openapi_pixazo
+
+        return openapi_pixazo.build()
+    if dialect != "native":
+        raise ValueError(f"unknown dialect {dialect!r}; known: {', '.join(DIALECTS)}")
     return {
         "openapi": "3.1.0",
         "info": {"title": "FASHN API (as emulated by fashn-mock)", "version": __version__,
@@ -207,5 +222,12 @@ class _Dumper(yaml.SafeDumper):
 
 
 @cache
-def render_yaml() -> str:
-    return yaml.dump(build(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+def render_yaml(dialect: str = "native") -> str:
+    return yaml.dump(build(dialect), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                     width=100)
+
+
+def file_name(dialect: str = "native") -> str:
+    """Where a dialect's contract is committed and shipped: ``openapi.yaml`` (native),
+    else ``openapi.<dialect>.yaml``."""
+    return "openapi.yaml" if dialect == "native" else f"openapi.{dialect}.yaml"

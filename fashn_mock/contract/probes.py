@@ -2,7 +2,8 @@
 the credits endpoint. Every response is also checked against the contract.
 
 Run bodies are passed through ``budget.make_free`` first: if the API wrongly
-accepted one, the prediction would fail to load its images, which is free.
+accepted one, the prediction would fail to load its images, which is free. The
+probes here are the native ones; each dialect lists its own (``Dialect.probes``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fashn_mock import catalog
-from fashn_mock.contract.budget import make_free, worst_case
+from fashn_mock.contract.budget import make_free
 from fashn_mock.contract.components import example_inputs
-from fashn_mock.contract.document import check_response
 from fashn_mock.contract.report import Failure, SuiteResult
 from fashn_mock.contract.target import INVALID_KEY, Sender
 
@@ -35,6 +35,13 @@ class Probe:
     headers: dict[str, str] = field(default_factory=dict)
     json: Any = NO_BODY
     content: bytes | None = None
+    key_in: str | None = None
+    """Send the target's key in this header instead of the dialect's usual one."""
+    absolute: bool = False
+    """``path`` is the server's, not under the dialect's base path."""
+    schema: str | None = None
+    """Check the body against this schema (a JSON pointer) instead of the operation's
+    responses: for requests that are no operation of the contract (wrong method...)."""
 
 
 def _valid_run_body() -> dict[str, Any]:
@@ -90,32 +97,41 @@ def body_probes() -> list[Probe]:
 
 
 def run_probes(sender: Sender) -> SuiteResult:
-    """Run every probe once; each is free by construction."""
+    """Run every probe of the target's dialect once; each is free by construction."""
     suite = SuiteResult("probes", "scripted, credit-free checks: auth errors, malformed "
                                   "bodies, unknown ids, the credits endpoint")
     suite.checked = ["status code and error name", "response conforms to the contract",
                      "credits total = subscription + on_demand"]
+    dialect = sender.target.speaks
+    if dialect.name != "native":
+        suite.description = "scripted, credit-free checks: auth errors, malformed bodies, " \
+                            "unknown ids, wrong methods"
+        suite.checked = suite.checked[:2]
     started, before = time.perf_counter(), sender.requests
     secrets = sender.target.secrets()
     any_key = _accepts_any_key(sender)
     if any_key:
         suite.notes.append("the target accepts any API key (an emulator started without "
                            "--api-key): invalid-key probes not sent")
-    for probe in [*auth_probes(), *body_probes()]:
+    for probe in dialect.probes():
         if any_key and probe.key == INVALID_KEY:
             suite.skipped["invalid-key probe (any key is accepted)"] += 1
             continue
-        if probe.json is not NO_BODY and worst_case(probe.json) > 0:
+        if probe.json is not NO_BODY and dialect.is_run(probe.path) \
+                and dialect.pricing.worst_case(probe.json) > 0:
             suite.skipped["probe body could cost credits"] += 1
             continue
         kwargs: dict[str, Any] = {"headers": probe.headers}
+        if probe.key_in is not None:
+            kwargs["headers"] = {**probe.headers, probe.key_in: sender.target.api_key}
         if probe.json is not NO_BODY:
             kwargs["json"] = probe.json
         elif probe.content is not None:
             kwargs["content"] = probe.content
-        response = sender.send(probe.method, probe.path, key=probe.key, **kwargs)
+        path = probe.path if probe.absolute else sender.target.base_path + probe.path
+        response = sender.send(probe.method, path, key=probe.key, **kwargs)
         suite.cases += 1
-        for problem in _problems(probe, response):
+        for problem in _problems(probe, response, sender):
             suite.fail(Failure.of(probe.name, problem, response, secrets))
     suite.requests = sender.requests - before
     suite.seconds = time.perf_counter() - started
@@ -126,16 +142,24 @@ def _accepts_any_key(sender: Sender) -> bool:
     """An emulator without configured keys takes every key; the real API does not."""
     if not sender.target.is_emulator:
         return False
-    return sender.send("GET", "/v1/credits", key=INVALID_KEY).status_code == 200
+    dialect = sender.target.speaks
+    response = sender.call(dialect.free_call(), key=INVALID_KEY)
+    return response.status_code in dialect.accepted_statuses
 
 
-def _problems(probe: Probe, response: Any) -> list[str]:
-    problems = check_response(probe.method, response.request.url.path,
-                              response.status_code, response.headers, response.content)
+def _problems(probe: Probe, response: Any, sender: Sender) -> list[str]:
+    dialect = sender.target.speaks
+    doc = dialect.document
+    if probe.schema is not None:
+        problems = [f"body {e}" for e in doc.schema_errors(probe.schema, _json(response))]
+    else:
+        problems = doc.check_response(probe.method, response.request.url.path,
+                                      response.status_code, response.headers,
+                                      response.content)
     if response.status_code != probe.status:
         problems.insert(0, f"expected HTTP {probe.status}, got {response.status_code}")
     elif probe.error is not None:
-        name = _json(response).get("error")
+        name = dialect.error_name(response)
         if name != probe.error:
             problems.insert(0, f"expected error {probe.error!r}, got {name!r}")
     if probe.path == "/v1/credits" and response.status_code == 200:

@@ -103,6 +103,7 @@ class Report:
     budget: str
     suites: list[SuiteResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    dialect: str = "native"
 
     @property
     def ok(self) -> bool:
@@ -118,11 +119,14 @@ class Report:
             fields = {k: v for k, v in vars(suite).items() if k not in ("skipped", "failures")}
             suites.append({**fields, "ok": suite.ok, "skipped": dict(suite.skipped),
                            "failures": [asdict(f) for f in suite.failures]})
-        return {"target": self.target, "budget": self.budget, "ok": self.ok,
+        return {"target": self.target, "dialect": self.dialect, "budget": self.budget,
+                "ok": self.ok,
                 "notes": self.notes, "suites": suites}
 
     def render(self) -> str:
         lines = [f"fashn-mock contract: {self.target}", f"budget: {self.budget}"]
+        if self.dialect != "native":
+            lines.insert(1, f"dialect: {self.dialect}")
         lines += [f"note: {note}" for note in self.notes]
         for suite in self.suites:
             state = "skipped" if not suite.ran else ("ok" if suite.ok else "FAILED")

@@ -1,4 +1,5 @@
-"""What the suites talk to: a base URL, API keys, and one HTTP client for every suite.
+"""What the suites talk to: a base URL, API keys, a dialect, and one HTTP client for
+every suite.
 
 ``Sender`` sends through httpx (a real socket, or the emulator in-process), counts
 the requests, and waits out 429s when asked (sleeping, or advancing an emulator's
@@ -16,10 +17,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
+
+if TYPE_CHECKING:
+    from fashn_mock.contract.dialects import Call, Dialect
 
 DEFAULT_KEY_ENV = "FASHN_API_KEY"
 OTHER_KEY_ENV = "FASHN_OTHER_API_KEY"
@@ -31,6 +35,18 @@ def normalise_base_url(url: str) -> str:
     """``https://api.fashn.ai/v1/`` and ``https://api.fashn.ai`` name the same API."""
     url = url.rstrip("/")
     return url.removesuffix("/v1")
+
+
+def split_base_url(url: str, dialect: Dialect) -> tuple[str, str]:
+    """(server URL, base path of the dialect's API on it): a URL ending with one of the
+    dialect's bases names that base, else the first one is meant."""
+    url = url.rstrip("/")
+    for suffix in dialect.suffixes:
+        url = url.removesuffix(suffix)
+    for base in dialect.bases:
+        if base and url.endswith(base):
+            return url.removesuffix(base), base
+    return url, dialect.bases[0]
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -65,9 +81,25 @@ class Target:
     timeout: float = 60.0
     is_emulator: bool | None = None
     clock_control: bool | None = None
+    dialect: str = "native"
+    """``native``, ``concurred`` or ``pixazo`` (``contract.dialects``)."""
+    base_path: str = field(default="", init=False)
+    """Where the dialect's API lives on the server (Pixazo: one of its two bases)."""
 
     def __post_init__(self) -> None:
-        self.base_url = normalise_base_url(self.base_url)
+        self.base_url, self.base_path = split_base_url(self.base_url, self.speaks)
+
+    @property
+    def speaks(self) -> Dialect:
+        """The dialect object (``ValueError`` for an unknown name)."""
+        from fashn_mock.contract.dialects import get
+
+        return get(self.dialect)
+
+    @property
+    def api_url(self) -> str:
+        """The URL the contract's paths are relative to."""
+        return self.base_url + self.base_path
 
     @property
     def host(self) -> str:
@@ -87,7 +119,7 @@ class Target:
 
     def detect(self, client: httpx.Client) -> None:
         """Is this fashn-mock (it serves its contract), and may its clock be moved?"""
-        if self.host in REAL_HOSTS:
+        if self.host in (*REAL_HOSTS, *self.speaks.real_hosts):
             self.is_emulator, self.clock_control = False, False
             return
         if self.is_emulator is None:
@@ -126,7 +158,13 @@ class Sender:
         self.client.close()
 
     def auth(self, key: str | None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {key}"} if key else {}
+        return self.target.speaks.auth(key) if key else {}
+
+    def call(self, call: Call, *, key: str | object | None = ..., **kwargs: Any
+             ) -> httpx.Response:
+        """Send a dialect's ``Call`` (under the target's base path unless absolute)."""
+        path = call.path if call.absolute else self.target.base_path + call.path
+        return self.send(call.method, path, key=key, **call.kwargs(), **kwargs)
 
     def send(self, method: str, url: str, *, key: str | object | None = ...,
              headers: Mapping[str, str] | None = None, retry_429: bool | None = None,
@@ -149,13 +187,18 @@ class Sender:
                 response.elapsed  # noqa: B018 - in-process responses may lack it
             except RuntimeError:
                 response.elapsed = datetime.timedelta(seconds=time.perf_counter() - started)
-            with self._lock:
-                self.requests += 1
+            self.count()
             wait = retry_after_seconds(response.headers.get("retry-after"))
             if not (retry and response.status_code == 429 and wait is not None
-                    and wait <= self.max_wait and _is_rate_limit(response)):
+                    and wait <= self.max_wait
+                    and not self.target.speaks.out_of_credits(response)):
                 return response
             self.pause(wait)
+
+    def count(self) -> None:
+        """Count one request sent (from any thread)."""
+        with self._lock:
+            self.requests += 1
 
     def pause(self, seconds: float) -> None:
         """Let ``seconds`` pass for the target: move an emulator's clock, else sleep."""
@@ -173,11 +216,3 @@ def crashed(request: httpx.Request, exc: Exception) -> httpx.Response:
     return httpx.Response(500, text=text, request=request,
                           headers={"content-type": "text/plain"})
 
-
-def _is_rate_limit(response: httpx.Response) -> bool:
-    """A 429 worth retrying: rate or concurrency, not out of credits."""
-    try:
-        name = response.json().get("error")
-    except (ValueError, AttributeError):
-        return True
-    return bool(name != "OutOfCredits")

@@ -29,7 +29,7 @@ from fashn_mock.engine.errors import (
 )
 from fashn_mock.engine.events import Event, EventBus
 from fashn_mock.engine.faults import FaultPlan, FaultRule
-from fashn_mock.engine.inputs import load_images
+from fashn_mock.engine.inputs import load_run
 from fashn_mock.engine.journal import Journal
 from fashn_mock.engine.ledger import Balance
 from fashn_mock.engine.limits import RateWindows
@@ -39,8 +39,15 @@ from fashn_mock.engine.playback import PARKED, Playback, PlaybackSource
 from fashn_mock.engine.prediction import ANY_KEY, TERMINAL, Prediction
 from fashn_mock.engine.scheduler import Scheduler
 from fashn_mock.engine.submission import Interruption, Submission, docs_example
-from fashn_mock.engine.views import PredictionState, describe, summary
+from fashn_mock.engine.views import (
+    PredictionDetails,
+    PredictionState,
+    PredictionSummary,
+    describe,
+    summary,
+)
 from fashn_mock.engine.watching import Watches
+from fashn_mock.engine.webhooks import Order, Webhooks
 from fashn_mock.media import MediaStore
 from fashn_mock.media.fetch import fetcher_for
 from fashn_mock.validation import RunRequest
@@ -64,11 +71,15 @@ class Engine:
         self.clock = clock or Clock()
         self.fetcher = fetcher_for(self.config)
         """Downloads URL inputs when ``--fetch-inputs`` is on, else None."""
-        self.media = MediaStore(self.config.media_cache_bytes, fetcher=self.fetcher)
+        self.media = MediaStore(self.config.media_cache_bytes, fetcher=self.fetcher,
+                                input_budget_bytes=self.config.input_cache_bytes)
         self.journal = Journal(self.config.journal_size)
         self.events = EventBus()
         self.scheduler = Scheduler(self.clock)
-        self.watches = Watches(self)
+        self.watches = Watches(self.scheduler, self.clock, self._lookup, self.publish)
+        self.webhooks = Webhooks(self.scheduler, self.clock, self.config, self._lookup,
+                                 self.publish)
+        """Webhook schedule, attempts journal and test inboxes (``engine.webhooks``)."""
         self.playback: PlaybackSource | None = None
         """Recorded sessions offered every run first (``fashn_mock.cassettes``)."""
         self.books = Books(self.config.credits, self.config.concurrency, self.config.limits)
@@ -81,6 +92,7 @@ class Engine:
         """Forget all state, or one key's predictions, balance, windows and faults."""
         with self._lock:
             self.journal.forget(key)
+            self.webhooks.forget(key)
             if key is not None:
                 for prediction_id in self.books.forget(key):
                     self.predictions.pop(prediction_id, None)
@@ -142,7 +154,7 @@ class Engine:
     # --- predictions ---------------------------------------------------------------
     def submit(self, key: str, run: RunRequest, *, dialect: str = "native",
                cost: int | None = None, price_usd: float = 0.0,
-               webhook_url: str | None = None,
+               webhook_url: str | None = None, webhook: Order | None = None,
                scripted_error: str | None = None) -> Prediction:
         """Admit a validated request and schedule its timeline on the clock.
 
@@ -151,17 +163,18 @@ class Engine:
         order, from: ``scripted_error`` (a header), a marker in the inputs, a scheduled
         fault rule, the inputs themselves (an unloadable image, a broken rule between
         fields), the chaos failure rate. With ``playback`` set (and the native dialect),
-        a matching recording is played back instead.
+        a matching recording is played back instead. ``webhook`` says how the face
+        wants ``webhook_url`` delivered (``engine.webhooks``).
         """
         if self.playback is not None and dialect == "native":
             query = {"webhook_url": webhook_url} if webhook_url is not None else {}
             playback = self.playback.match(key, run, query)
             if playback is not None:
-                return self._submit_playback(key, run, playback, webhook_url)
+                return self._submit_playback(key, run, playback, webhook_url, webhook)
         requested = scripted_error or faults.marker_in(run.canonical_inputs())
         if requested is not None:
             faults.check_name(requested)
-        loaded = load_images(run.spec, run.inputs, self.fetcher)  # slow: outside the lock
+        loaded = load_run(run, self.fetcher, self.media.inputs)  # slow: outside the lock
         cost = run.spec.credits(run.inputs) if cost is None else cost
         with self._lock:
             now = self.clock.now()
@@ -181,11 +194,11 @@ class Engine:
             self._track(account, prediction)
             if prediction.finished_at <= now:  # --time-scale 0: settle it at once
                 self.books.settle(account, now)
-        self._announce(prediction)
+        self._announce(prediction, webhook)
         return prediction
 
     def _submit_playback(self, key: str, run: RunRequest, playback: Playback,
-                         webhook_url: str | None) -> Prediction:
+                         webhook_url: str | None, webhook: Order | None) -> Prediction:
         """Admit a request answered by a recording: the books as usual, the rest replayed."""
         cost = run.spec.credits(run.inputs) if playback.cost is None else playback.cost
         with self._lock:
@@ -198,7 +211,7 @@ class Engine:
                                                 webhook_url=webhook_url)
             self._track(account, prediction)
             self.books.settle(account, now)
-        self._announce(prediction)
+        self._announce(prediction, webhook)
         return prediction
 
     def status(self, key: str, prediction_id: str) -> PredictionState:
@@ -285,21 +298,25 @@ class Engine:
             Submission.interrupt(prediction, outcome, now)
             self.books.close(self.accounts[prediction.key], prediction)
         self.watches.moved(prediction)
+        self.webhooks.moved(prediction)
         self.publish("transition", key=prediction.key, prediction_id=prediction.id,
                      status=outcome)
         return prediction
 
     # --- inspection ----------------------------------------------------------------
     def list_predictions(self, *, key: str | None = None, model: str | None = None,
-                         status: str | None = None) -> list[dict[str, Any]]:
+                         status: str | None = None,
+                         dialect: str | None = None) -> list[PredictionSummary]:
+        """Predictions oldest first, filtered (every given field must match)."""
         with self._lock:
             now = self.clock.now()
             found = [summary(p, now) for p in self.predictions.values()
                      if p.key != ANY_KEY and (key is None or p.key == key)
-                     and (model is None or p.model == model)]
-        return [s for s in found if status is None or s["status"] == status]
+                     and (model is None or p.model == model)
+                     and (dialect is None or p.dialect == dialect)]
+        return [s for s in found if status is None or s.status == status]
 
-    def describe(self, prediction_id: str) -> dict[str, Any]:
+    def describe(self, prediction_id: str) -> PredictionDetails:
         """Everything about one prediction, including its full timeline."""
         with self._lock:
             return describe(self._find(prediction_id), self.clock.now())
@@ -330,19 +347,10 @@ class Engine:
         with self._lock:
             return self.books.slots_in_use(key, self.clock.now())
 
-    def effective_config(self) -> dict[str, Any]:
-        from dataclasses import asdict
-
-        config = asdict(self.config)
-        config["rates"] = {route: str(rule) for route, rule in self.config.rates.items()}
-        config["api_keys"] = list(self.config.api_keys)
-        config["control_token"] = "<set>" if self.config.control_token else None
-        config.update(failure_rate=self.faults.failure_rate, jitter=self.faults.jitter,
-                      network_chaos=dict(self.network.chaos),
-                      clock={"now": self.clock.now(), "frozen": self.clock.frozen})
-        return config
-
     # --- internals -----------------------------------------------------------------
+    def _lookup(self, prediction_id: str) -> Prediction | None:
+        return self.predictions.get(prediction_id)
+
     def _visible(self, key: str, prediction_id: str) -> Prediction:
         prediction = self.predictions.get(prediction_id)
         if prediction is None or prediction.key not in (key, ANY_KEY):
@@ -369,11 +377,12 @@ class Engine:
         heapq.heappush(self._expiry, (retention.expires_at(prediction), sequence,
                                       prediction.id))
 
-    def _announce(self, prediction: Prediction) -> None:
+    def _announce(self, prediction: Prediction, webhook: Order | None = None) -> None:
         """After a new prediction is filed (outside the lock): events and timers."""
         self.publish("submitted", key=prediction.key, prediction_id=prediction.id,
                      model=prediction.model, dialect=prediction.dialect)
         self.watches.filed(prediction)
+        self.webhooks.filed(prediction, webhook)
 
     def _refile(self, prediction: Prediction) -> None:
         """File again a prediction whose finish moved (poll-driven playback), so the
@@ -383,6 +392,7 @@ class Engine:
         heapq.heappush(self._expiry, (retention.expires_at(prediction), -self._sequence,
                                       prediction.id))
         self.watches.moved(prediction)
+        self.webhooks.moved(prediction)
 
     def _evict(self, now: float) -> None:
         """Forget predictions past retention (72 h after finishing), so memory

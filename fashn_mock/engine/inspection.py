@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fashn_mock.engine.ledger import Balance
-from fashn_mock.engine.prediction import ANY_KEY, TERMINAL, Prediction
+from fashn_mock.engine.prediction import ANY_KEY
+from fashn_mock.engine.views import PredictionSummary, summary
 
 if TYPE_CHECKING:
     from fashn_mock.engine.core import Engine
@@ -25,48 +26,11 @@ MAX_PAGE = 500
 """The most rows one page may hold, whatever is asked."""
 
 
-@dataclass(frozen=True)
-class Row:
-    """One prediction as it stands at ``now``."""
-
-    id: str
-    key: str
-    dialect: str
-    model: str
-    status: str
-    created_at: float
-    queued_at: float
-    processing_at: float
-    finished_at: float
-    outcome: str
-    cost: int
-    price_usd: float
-    error: dict[str, str] | None
-    output_names: tuple[str, ...]
-    output_format: str
-    size: tuple[int, int]
-    webhook_url: str | None
-
-    @property
-    def finished(self) -> bool:
-        return self.status in TERMINAL
-
-
-def row(prediction: Prediction, now: float) -> Row:
-    status = prediction.status_at(now)
-    return Row(prediction.id, prediction.key, prediction.dialect, prediction.model, status,
-               prediction.created_at, prediction.queued_at, prediction.processing_at,
-               prediction.finished_at, prediction.outcome, prediction.cost,
-               prediction.price_usd, dict(prediction.error) if prediction.error else None,
-               tuple(prediction.output_names()) if status == "completed" else (),
-               prediction.output_format, prediction.size, prediction.webhook_url)
-
-
-def prediction_row(prediction_id: str) -> Callable[[Engine, float], Row | None]:
+def prediction_row(prediction_id: str) -> Callable[[Engine, float], PredictionSummary | None]:
     """One prediction of any key (None when there is no such prediction)."""
-    def read(engine: Engine, now: float) -> Row | None:
+    def read(engine: Engine, now: float) -> PredictionSummary | None:
         prediction = engine.predictions.get(prediction_id)
-        return row(prediction, now) if prediction is not None else None
+        return summary(prediction, now) if prediction is not None else None
     return read
 
 
@@ -82,7 +46,7 @@ class Filter:
 
 @dataclass(frozen=True)
 class PredictionPage:
-    rows: list[Row]
+    rows: list[PredictionSummary]
     """Newest first."""
     total: int
     """Predictions matching the whole filter."""
@@ -98,11 +62,11 @@ class PredictionPage:
 
 def prediction_page(wanted: Filter, offset: int = 0,
                     limit: int = 50) -> Callable[[Engine, float], PredictionPage]:
-    """Rows ``offset .. offset + limit`` of the matching predictions, newest first."""
+    """PredictionSummarys ``offset .. offset + limit`` of the matching predictions, newest first."""
     offset, limit = max(0, offset), max(1, min(limit, MAX_PAGE))
 
     def read(engine: Engine, now: float) -> PredictionPage:
-        rows: list[Row] = []
+        rows: list[PredictionSummary] = []
         by_status: Counter[str] = Counter()
         models: set[str] = set()
         dialects: set[str] = set()
@@ -121,7 +85,7 @@ def prediction_page(wanted: Filter, offset: int = 0,
             if wanted.status is not None and status != wanted.status:
                 continue
             if offset <= total < offset + limit:
-                rows.append(row(prediction, now))
+                rows.append(summary(prediction, now))
             total += 1
         return PredictionPage(rows, total, offset, limit, now, dict(by_status),
                               tuple(sorted(models)), tuple(sorted(dialects)))

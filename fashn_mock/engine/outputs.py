@@ -20,7 +20,8 @@ def render_job(prediction: Prediction, index: int) -> RenderJob:
     spec = catalog.BY_NAME[prediction.model]
     return RenderJob(model=prediction.model, inputs_json=prediction.inputs_json,
                      seed=prediction.seed, index=index, size=prediction.size,
-                     output_format=prediction.output_format, transparent=spec.transparent)
+                     output_format=prediction.output_format, transparent=spec.transparent,
+                     dice=prediction.dice[index] if prediction.dice else None)
 
 
 def output_bytes(prediction: Prediction, index: int, media: MediaStore) -> bytes:

@@ -10,44 +10,18 @@ The engine knows these two protocols only; it never reads a cassette.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
+
+from fashn_mock.engine.prediction import Playback
 
 if TYPE_CHECKING:
-    from fashn_mock.engine.prediction import Prediction, Status
     from fashn_mock.validation import RunRequest
+
+__all__ = ["PARKED", "Playback", "PlaybackSource"]
 
 PARKED = 1e12
 """A phase instant that has not happened yet and will only happen when polled
 (poll-driven playback): far beyond any clock, yet finite for the arithmetic."""
-
-
-class Playback(Protocol):
-    """One recorded prediction, being played back as a live one."""
-
-    outcome: Status
-    error: dict[str, str] | None
-    cost: int | None
-    """Credits it used (``x-fashn-credits-used``); None to price it from the catalog."""
-    outputs: int
-
-    def schedule(self, created_at: float, scale: float) -> tuple[float, float, float]:
-        """The (queued, processing, finished) instants; ``PARKED`` until polled."""
-        ...
-
-    def poll(self, prediction: Prediction, now: float) -> None:
-        """Count one status poll; poll-driven playback moves the phases forward here
-        (and may raise a ``DomainError`` to replay a recorded failed poll)."""
-        ...
-
-    def payload(self, prediction: Prediction, status: Status, base_url: str,
-                now: float) -> dict[str, Any]:
-        """The status body the recording showed for ``status``."""
-        ...
-
-    def output_file(self, prediction: Prediction, name: str,
-                    now: float) -> tuple[bytes, str] | None:
-        """The bytes and media type behind ``/cdn/<id>/<name>``."""
-        ...
 
 
 class PlaybackSource(Protocol):

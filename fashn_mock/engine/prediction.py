@@ -11,13 +11,10 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from fashn_mock.catalog import RuntimeErrorSpec
 from fashn_mock.catalog.rules import Seconds, Size
-
-if TYPE_CHECKING:
-    from fashn_mock.engine.playback import Playback
 
 Status = Literal["starting", "in_queue", "processing", "completed", "failed", "canceled",
                  "time_out"]
@@ -30,13 +27,44 @@ TERMINAL: tuple[Status, ...] = ("completed", "failed", "canceled", "time_out")
 ORDER: dict[str, int] = {"starting": 0, "in_queue": 1, "processing": 2, **{s: 3 for s in TERMINAL}}
 
 
+class Playback(Protocol):
+    """One recorded prediction, being played back as a live one."""
+
+    outcome: Status
+    error: dict[str, str] | None
+    cost: int | None
+    """Credits it used (``x-fashn-credits-used``); None to price it from the catalog."""
+    outputs: int
+
+    def schedule(self, created_at: float, scale: float) -> tuple[float, float, float]:
+        """The (queued, processing, finished) instants; ``PARKED`` until polled."""
+        ...
+
+    def poll(self, prediction: Prediction, now: float) -> None:
+        """Count one status poll; poll-driven playback moves the phases forward here
+        (and may raise a ``DomainError`` to replay a recorded failed poll)."""
+        ...
+
+    def payload(self, prediction: Prediction, status: Status, base_url: str,
+                now: float) -> dict[str, Any]:
+        """The status body the recording showed for ``status``."""
+        ...
+
+    def output_file(self, prediction: Prediction, name: str,
+                    now: float) -> tuple[bytes, str] | None:
+        """The bytes and media type behind ``/cdn/<id>/<name>``."""
+        ...
+
+
+
 @dataclass(slots=True, eq=False)
 class Prediction:
     id: str
     key: str
     model: str
     inputs_json: str
-    """Canonical JSON of the validated inputs (defaults applied)."""
+    """Canonical JSON of the validated inputs (defaults applied); long strings, data-URI
+    images among them, by stand-ins (``engine.inputs``, ``media.held``)."""
     created_at: float
     queued_at: float
     processing_at: float
@@ -59,6 +87,9 @@ class Prediction:
     """True once the ledger has charged (or released) this prediction."""
     playback: Playback | None = None
     """The recording this prediction replays (``engine.playback``), if any."""
+    dice: tuple[bytes, ...] = ()
+    """Per output, the digest of the inputs as sent, when ``inputs_json`` holds
+    stand-ins (the renderer's seed of variation: ``media.render``)."""
 
     def status_at(self, now: float) -> Status:
         if now >= self.finished_at:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from fashn_mock.catalog import RUNTIME_ERRORS, ModelSpec
 from fashn_mock.config import Config
 from fashn_mock.engine.faults import FaultPlan
-from fashn_mock.engine.inputs import LoadedImages
+from fashn_mock.engine.inputs import LoadedImages, stored_inputs
 from fashn_mock.engine.playback import Playback
 from fashn_mock.engine.prediction import ANY_KEY, Prediction, schedule
 from fashn_mock.validation import RunRequest
@@ -54,16 +54,19 @@ class Submission:
         queued_at, processing_at, finished_at = schedule(
             now, (low * factor, high * factor), self.rng, self.config.time_scale,
             RUNTIME_ERRORS.get(failure[0]) if failure else None)
+        outputs, seed = output_count(spec, run.inputs), _seed(run.inputs)
+        dice = loaded.dice
         return Prediction(
-            id=self.new_id(), key=key, model=spec.name, inputs_json=run.canonical_inputs(),
+            id=self.new_id(), key=key, model=spec.name,
+            inputs_json=loaded.stored_inputs or run.canonical_inputs(),
             created_at=now, queued_at=queued_at, processing_at=processing_at,
             finished_at=finished_at, outcome="failed" if failure else "completed",
             error={"name": failure[0], "message": failure[1]} if failure else None,
-            cost=cost, outputs=output_count(spec, run.inputs),
-            output_format=spec.output_format(run.inputs),
-            size=spec.geometry(run.inputs, loaded.sizes), seed=_seed(run.inputs),
+            cost=cost, outputs=outputs, output_format=spec.output_format(run.inputs),
+            size=spec.geometry(run.inputs, loaded.sizes), seed=seed,
             return_base64=_base64(spec, run.inputs), webhook_url=webhook_url,
-            dialect=dialect, price_usd=price_usd)
+            dialect=dialect, price_usd=price_usd,
+            dice=tuple(dice.dice(seed, i) for i in range(outputs)) if dice else ())
 
     def replay(self, key: str, run: RunRequest, now: float, playback: Playback, *,
                cost: int, webhook_url: str | None) -> Prediction:
@@ -71,7 +74,7 @@ class Submission:
         spec = run.spec
         queued_at, processing_at, finished_at = playback.schedule(now, self.config.time_scale)
         return Prediction(
-            id=self.new_id(), key=key, model=spec.name, inputs_json=run.canonical_inputs(),
+            id=self.new_id(), key=key, model=spec.name, inputs_json=stored_inputs(run),
             created_at=now, queued_at=queued_at, processing_at=processing_at,
             finished_at=finished_at, outcome=playback.outcome, error=playback.error,
             cost=cost, outputs=playback.outputs, output_format=spec.output_format(run.inputs),

@@ -4,10 +4,10 @@ inspectors: status, timings, outputs by name, error, cost. No URLs, no bodies.""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass, fields
+from typing import Any, TypedDict
 
-from fashn_mock.engine.prediction import Prediction, Status
+from fashn_mock.engine.prediction import TERMINAL, Prediction, Status
 
 
 @dataclass(frozen=True)
@@ -39,18 +39,70 @@ class PredictionState:
         return self.prediction.output_names() if self.status == "completed" else []
 
 
-def summary(prediction: Prediction, now: float) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PredictionSummary:
+    """One prediction as it stands at ``now``: what listings show (a copy; the
+    prediction itself is mutable, an interruption moves its instants)."""
+
+    id: str
+    key: str
+    dialect: str
+    model: str
+    status: str
+    created_at: float
+    queued_at: float
+    processing_at: float
+    finished_at: float
+    outcome: str
+    cost: int
+    price_usd: float
+    error: dict[str, str] | None
+    output_names: tuple[str, ...]
+    """Known once it completed."""
+    output_format: str
+    size: tuple[int, int]
+    webhook_url: str | None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in TERMINAL
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Mark(TypedDict):
+    """One status of a timeline and the instant it starts."""
+
+    status: str
+    at: float
+
+
+@dataclass(frozen=True)
+class PredictionDetails(PredictionSummary):
+    """Everything about one prediction: its summary, inputs and full timeline."""
+
+    inputs: dict[str, Any]
+    timeline: tuple[Mark, ...]
+    seed: int
+
+
+def summary(prediction: Prediction, now: float) -> PredictionSummary:
     """One line of a prediction listing."""
-    return {"id": prediction.id, "key": prediction.key, "model": prediction.model,
-            "dialect": prediction.dialect, "status": prediction.status_at(now),
-            "created_at": prediction.created_at, "finished_at": prediction.finished_at,
-            "cost": prediction.cost, "error": prediction.error}
+    status = prediction.status_at(now)
+    return PredictionSummary(
+        prediction.id, prediction.key, prediction.dialect, prediction.model, status,
+        prediction.created_at, prediction.queued_at, prediction.processing_at,
+        prediction.finished_at, prediction.outcome, prediction.cost, prediction.price_usd,
+        dict(prediction.error) if prediction.error else None,
+        tuple(prediction.output_names()) if status == "completed" else (),
+        prediction.output_format, prediction.size, prediction.webhook_url)
 
 
-def describe(prediction: Prediction, now: float) -> dict[str, Any]:
+def describe(prediction: Prediction, now: float) -> PredictionDetails:
     """Everything about one prediction, including its full timeline."""
-    return {**summary(prediction, now),
-            "inputs": json.loads(prediction.inputs_json),
-            "timeline": prediction.timeline(),
-            "outputs": prediction.output_names(), "size": list(prediction.size),
-            "seed": prediction.seed, "webhook_url": prediction.webhook_url}
+    line = summary(prediction, now)
+    marks = tuple(Mark(status=m["status"], at=m["at"]) for m in prediction.timeline())
+    return PredictionDetails(**{f.name: getattr(line, f.name) for f in fields(line)},
+                             inputs=json.loads(prediction.inputs_json), timeline=marks,
+                             seed=prediction.seed)

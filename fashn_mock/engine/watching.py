@@ -12,32 +12,39 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
+from fashn_mock.clock import Clock
 from fashn_mock.engine.prediction import Prediction
-from fashn_mock.engine.scheduler import Entry, SchedulerFull
-
-if TYPE_CHECKING:
-    from fashn_mock.engine.core import Engine
+from fashn_mock.engine.scheduler import Entry, Scheduler, SchedulerFull
 
 KIND = "transition"
+Find = Callable[[str], Prediction | None]
+Publish = Callable[..., None]
 
 
 class Watches:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    """``find`` looks a prediction up by id; ``publish(kind, key=, prediction_id=,
+    **data)`` tells event subscribers (the engine's own)."""
+
+    def __init__(self, scheduler: Scheduler, clock: Clock, find: Find,
+                 publish: Publish) -> None:
+        self.scheduler = scheduler
+        self.clock = clock
+        self.find = find
+        self.publish = publish
         self._counts: dict[str, int] = {}
         self._entries: dict[str, list[Entry]] = {}
         self._everything = 0
         self._lock = threading.Lock()
-        engine.scheduler.on(KIND, self._fire)
+        scheduler.on(KIND, self._fire)
 
     def watch(self, prediction_id: str) -> None:
         """Start (or count one more) watcher of one prediction."""
         with self._lock:
             self._counts[prediction_id] = self._counts.get(prediction_id, 0) + 1
             first = self._counts[prediction_id] == 1
-        prediction = self.engine.predictions.get(prediction_id)
+        prediction = self.find(prediction_id)
         if first and prediction is not None:
             self._file(prediction)
 
@@ -50,7 +57,7 @@ class Watches:
             self._counts.pop(prediction_id, None)
             entries = self._entries.pop(prediction_id, []) if not self._everything else []
         for entry in entries:
-            self.engine.scheduler.cancel(entry)
+            self.scheduler.cancel(entry)
 
     def watch_all(self, on: bool) -> None:
         """Count one more (``on``) or one fewer watcher of every new prediction."""
@@ -71,25 +78,25 @@ class Watches:
             watched = prediction.id in self._counts or self._everything > 0
             entries = self._entries.pop(prediction.id, [])
         for entry in entries:
-            self.engine.scheduler.cancel(entry)
+            self.scheduler.cancel(entry)
         if watched:
             self._file(prediction)
 
     def _file(self, prediction: Prediction) -> None:
-        now = self.engine.clock.now()
+        now = self.clock.now()
         instants = (("in_queue", prediction.queued_at),
                     ("processing", prediction.processing_at),
                     (prediction.outcome, prediction.finished_at))
-        entries = [self.engine.scheduler.file(at, KIND, prediction.id, {"status": status})
+        entries = [self.scheduler.file(at, KIND, prediction.id, {"status": status})
                    for status, at in instants if at > now]
         with self._lock:
             self._entries[prediction.id] = entries
         if len(entries) < len(instants):  # some already happened: say so now
-            self.engine.publish(KIND, key=prediction.key, prediction_id=prediction.id,
+            self.publish(KIND, key=prediction.key, prediction_id=prediction.id,
                                 status=prediction.status_at(now))
 
     def _fire(self, entry: Entry) -> None:
-        prediction = self.engine.predictions.get(entry.subject)
+        prediction = self.find(entry.subject)
         if prediction is None:
             return
         with self._lock:
@@ -98,5 +105,5 @@ class Watches:
                 entries.remove(entry)
                 if not entries:
                     del self._entries[entry.subject]
-        self.engine.publish(KIND, key=prediction.key, prediction_id=prediction.id,
+        self.publish(KIND, key=prediction.key, prediction_id=prediction.id,
                             status=entry.data["status"])

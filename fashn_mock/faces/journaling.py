@@ -64,7 +64,7 @@ class JournalRoute:
     parse: Callable[[Exchange, dict[str, str], Any], Parsed]
     """(exchange, decoded request headers, parsed response JSON) -> what it says."""
     strict: bool = False
-    """Checked against the contract with ``--strict``."""
+    """Checked against its dialect's contract with ``--strict``."""
 
 
 @dataclass(slots=True)
@@ -193,7 +193,7 @@ def build_entry(exchange: Exchange, route: JournalRoute, strict: bool,
     complete = exchange.body_size == len(exchange.body)
     answer = _json(bytes(exchange.response_body)) if exchange.response_body else None
     parsed = route.parse(exchange, headers, answer)
-    violations = _violations(exchange, query, headers, complete) \
+    violations = _violations(exchange, query, headers, complete, route.dialect) \
         if strict and route.strict else []
     return JournalEntry(
         seq=seq, at=exchange.at, method=exchange.method, path=text(exchange.path),
@@ -231,13 +231,20 @@ NATIVE = JournalRoute("/v1/", "native", parse_native, strict=True)
 
 
 def _violations(exchange: Exchange, query: dict[str, str], headers: dict[str, str],
-                complete: bool) -> list[dict[str, Any]]:
-    """How the request departs from the contract (``--strict``)."""
+                complete: bool, dialect: str) -> list[dict[str, Any]]:
+    """How the request departs from its dialect's contract (``--strict``)."""
     from fashn_mock.contract.strict import NO_BODY, check_request
 
     body: Any = _json(bytes(exchange.body)) if exchange.body and complete else NO_BODY
-    return [v.as_json() for v in check_request(exchange.method, exchange.path, query, body,
-                                               headers)]
+    found = check_request(exchange.method, exchange.path, query, body, headers, dialect)
+    if not exchange.body and _has_body(headers):  # refused before the app read it
+        found = [v for v in found if v.location != "body"]
+    return [v.as_json() for v in found]
+
+
+def _has_body(headers: dict[str, str]) -> bool:
+    """Whether the request announced a body (which the journal may not have seen)."""
+    return "transfer-encoding" in headers or headers.get("content-length", "0").strip() != "0"
 
 
 def _decode(raw: RawHeaders) -> dict[str, str]:

@@ -101,8 +101,7 @@ class Fetcher:
         """How many HTTP requests were made (cache misses and redirect hops)."""
 
     def allowed(self, url: str) -> bool:
-        host = urlsplit(url).hostname or ""
-        return is_loopback(host) or host.lower() in self.allow_hosts
+        return host_allowed(url, self.allow_hosts)
 
     def fetch(self, url: str) -> bytes:
         """The body behind ``url`` (cached), or ``FetchError``; blocks the caller."""
@@ -209,6 +208,13 @@ class Fetcher:
             while self._cached > self.cache_bytes:
                 _, evicted = self._cache.popitem(last=False)
                 self._cached -= len(evicted)
+
+
+def host_allowed(url: str, allow_hosts: frozenset[str]) -> bool:
+    """Whether ``url``'s host is loopback or one of ``allow_hosts`` (lower-case names):
+    the host policy of ``--fetch-inputs``, which webhook delivery shares."""
+    host = urlsplit(url).hostname or ""
+    return is_loopback(host) or host.lower() in allow_hosts
 
 
 def fetcher_for(config: Config) -> Fetcher | None:

@@ -5,6 +5,10 @@ index, size, format) and on the content behind its input images: the same
 request and seed give identical bytes whatever the prediction id; another seed
 or index gives a visibly different picture. Images are composed by
 ``media.compose``; ``mp4`` jobs are handed to ``media.video``.
+
+A prediction's stored inputs may name data-URI images by stand-ins (``media.held``);
+its job then carries ``dice``, the digest of the request as sent, so the picture is
+the one the full inputs give, as long as the held image is still there.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from fashn_mock import catalog
 from fashn_mock.catalog.rules import Size
 from fashn_mock.media import canvas
 from fashn_mock.media.compose import Scene, compose
+from fashn_mock.media.held import HASH_CHUNK, is_token
 from fashn_mock.media.png import encode_png
 from fashn_mock.media.sources import URL, ImageLoader
 
@@ -31,6 +36,25 @@ DRAW_SCALE = {"garment_image": 0.35, "product_image": 0.35, "face_image": 0.25,
 JPEGs at least twice that size decode at 1/2-1/8 scale, which is much faster."""
 DRAW_SCALE_BY_MODEL = {"packshot": {"product_image": 0.7}}
 """Where a model draws an input larger than usual (the packshot's product)."""
+RELEASED = "released from memory (over --input-cache-mb)"
+
+
+class DicePrefix:
+    """The digest of ``model`` and the inputs JSON (given whole, or in pieces that join
+    to it) so far; each output's dice adds its seed and index. Long text is hashed a
+    slice at a time (no copy of it)."""
+
+    def __init__(self, model: str, *inputs_json: str) -> None:
+        self._hash = hashlib.sha256(f"{model}\0".encode())
+        for piece in inputs_json:
+            for start in range(0, len(piece), HASH_CHUNK):
+                self._hash.update(piece[start:start + HASH_CHUNK].encode())
+        self._hash.update(b"\0")
+
+    def dice(self, seed: int, index: int) -> bytes:
+        digest = self._hash.copy()
+        digest.update(f"{seed}\0{index}".encode())
+        return digest.digest()
 
 
 @dataclass(frozen=True)
@@ -42,10 +66,19 @@ class RenderJob:
     size: Size
     output_format: str
     transparent: bool = False
+    dice: bytes | None = None
+    """The digest of the inputs as sent, when ``inputs_json`` holds stand-ins."""
 
     def digest(self) -> bytes:
-        key = f"{self.model}\0{self.inputs_json}\0{self.seed}\0{self.index}"
-        return hashlib.sha256(key.encode()).digest()
+        if self.dice is not None:
+            return self.dice
+        return DicePrefix(self.model, self.inputs_json).dice(self.seed, self.index)
+
+
+def draw_target(model: str, input_name: str, size: Size) -> Size:
+    """The size an input image is drawn at in an output of ``size`` (its decode target)."""
+    scale = DRAW_SCALE_BY_MODEL.get(model, {}).get(input_name, DRAW_SCALE.get(input_name, 1.0))
+    return max(1, int(size[0] * scale)), max(1, int(size[1] * scale))
 
 
 def scene_for(job: RenderJob, loader: ImageLoader) -> Scene:
@@ -58,8 +91,7 @@ def scene_for(job: RenderJob, loader: ImageLoader) -> Scene:
         value = inputs.get(name)
         if not isinstance(value, str) or not value:
             continue
-        scale = DRAW_SCALE_BY_MODEL.get(job.model, {}).get(name, DRAW_SCALE.get(name, 1.0))
-        target = (max(1, int(job.size[0] * scale)), max(1, int(job.size[1] * scale)))
+        target = draw_target(job.model, name, job.size)
         image = loader(value, target) if loader.can_load(value) else None
         if image is None:
             missing.append(name)
@@ -81,14 +113,24 @@ def explain(image: Image.Image, job: RenderJob, scene: Scene, loader: ImageLoade
         urls = [n for n in scene.missing if URL.match(str(scene.inputs.get(n)))]
         if urls and loader.fetcher is None:
             lines.append("URL inputs are fetched only with --fetch-inputs")
+        if released(scene):
+            lines.append(f"input images {RELEASED}")
     else:
         lines.append("placeholder: no image inputs")
     canvas.caption(image, lines)
 
 
+def released(scene: Scene) -> list[str]:
+    """Image inputs given as held stand-ins that the store no longer holds."""
+    return [n for n in scene.missing if is_token(scene.inputs.get(n))]
+
+
 def draw(job: RenderJob, loader: ImageLoader | None = None) -> Image.Image:
     """The output picture, before encoding."""
-    loader = loader or ImageLoader()
+    return _drawn(job, loader or ImageLoader())[0]
+
+
+def _drawn(job: RenderJob, loader: ImageLoader) -> tuple[Image.Image, Scene]:
     scene = scene_for(job, loader)
     image = compose(scene)
     mode = "RGBA" if job.transparent else "RGB"
@@ -96,14 +138,18 @@ def draw(job: RenderJob, loader: ImageLoader | None = None) -> Image.Image:
         image = image.convert(mode)
     explain(image, job, scene, loader)
     canvas.mark(image, job.model, job.seed, job.index)
-    return image
+    return image, scene
 
 
-def encode(image: Image.Image, output_format: str, comment: str = "") -> bytes:
+def encode(image: Image.Image, output_format: str, comment: str = "",
+           jpeg_comment: str | None = None) -> bytes:
+    """PNG (``Software`` and ``Comment`` text chunks) or JPEG (a COM segment only
+    when ``jpeg_comment`` is given)."""
     if output_format == "jpeg":
         buffer = io.BytesIO()
         rgb = image if image.mode == "RGB" else image.convert("RGB")
-        rgb.save(buffer, "JPEG", quality=JPEG_QUALITY)
+        extra = {"comment": jpeg_comment} if jpeg_comment else {}
+        rgb.save(buffer, "JPEG", quality=JPEG_QUALITY, **extra)
         return buffer.getvalue()
     return encode_png(image, text={"Software": MARK, "Comment": comment})
 
@@ -114,5 +160,10 @@ def render(job: RenderJob, loader: ImageLoader | None = None) -> bytes:
         from fashn_mock.media.video import render_video
 
         return render_video(job, loader or ImageLoader())
+    image, scene = _drawn(job, loader or ImageLoader())
     comment = f"{job.model} seed {job.seed} output {job.index}"
-    return encode(draw(job, loader), job.output_format, comment)
+    gone = released(scene)
+    note = (f"placeholder: {', '.join(n.replace('_', ' ') for n in gone)} {RELEASED}"
+            if gone else None)
+    return encode(image, job.output_format, f"{comment}; {note}" if note else comment,
+                  jpeg_comment=f"{MARK}: {comment}; {note}" if note else None)

@@ -4,6 +4,9 @@ Rendering is lazy (first request) and single-flight: concurrent requests for the
 same job wait for one render. At most ``max_parallel`` renders run at once, which
 bounds peak memory (a 4096x4096 render holds ~50-100 MB while it runs). Cache
 hits return the stored bytes: nothing is re-encoded.
+
+The store also owns the held input images (``inputs``, ``media.held``) that
+renders read, within a budget of their own.
 """
 
 from __future__ import annotations
@@ -14,19 +17,24 @@ from collections.abc import Callable
 from concurrent.futures import Future
 
 from fashn_mock.media.fetch import Fetcher
+from fashn_mock.media.held import HeldInputs
 from fashn_mock.media.render import RenderJob, render
 from fashn_mock.media.sources import ImageLoader
 
 Renderer = Callable[[RenderJob], bytes]
 MAX_PARALLEL_RENDERS = 2
+INPUT_BUDGET_BYTES = 64 * 1024 * 1024
+"""Default budget of held input images (``--input-cache-mb``)."""
 
 
 class MediaStore:
     def __init__(self, budget_bytes: int, renderer: Renderer | None = None, *,
                  fetcher: Fetcher | None = None,
-                 max_parallel: int = MAX_PARALLEL_RENDERS) -> None:
+                 max_parallel: int = MAX_PARALLEL_RENDERS,
+                 input_budget_bytes: int = INPUT_BUDGET_BYTES) -> None:
         self.budget_bytes = budget_bytes
-        self.loader = ImageLoader(fetcher)
+        self.inputs = HeldInputs(input_budget_bytes)
+        self.loader = ImageLoader(fetcher, self.inputs)
         self._renderer = renderer or self._render
         self._cache: OrderedDict[RenderJob, bytes] = OrderedDict()
         self._inflight: dict[RenderJob, Future[bytes]] = {}

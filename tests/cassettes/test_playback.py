@@ -88,14 +88,14 @@ def test_poll_driven_predictions_settle_when_polled_to_the_end(tmp_path: Path) -
                                "error": None}))), by_polls=True)
     with emulator.httpx_client(headers=AUTH) as client:
         prediction_id = client.post("/v1/run", json=BODY).json()["id"]
-        assert emulator.run_until_done() == emulator.now()  # nothing waits on the clock
+        assert emulator.run_until_done().now == emulator.now()  # nothing waits on the clock
         assert emulator.engine.unfinished("k") == 1
         assert [statuses(client, prediction_id) for _ in range(3)] == \
             ["in_queue", "in_queue", "completed"]
         done = client.get(f"/v1/status/{prediction_id}")
     assert done.headers["x-fashn-credits-used"] == "3"
     assert emulator.engine.unfinished("k") == 0
-    assert emulator.balance("k").total == 1_000_000_000 - 3
+    assert emulator.credits("k").total == 1_000_000_000 - 3
     emulator.advance(72 * 3600)
     with emulator.httpx_client(headers=AUTH) as client:
         assert client.get(f"/v1/status/{prediction_id}").status_code == 404  # retention

@@ -121,6 +121,6 @@ def test_cassette_directory_from_the_ini_file(pytester: pytest.Pytester) -> None
                         "garment_image": "https://example.com/shirt.jpg",
                         "mode": "performance"})
             assert result.status == "completed" and result.credits_used == 1
-            assert len(fashn_mock.requests.runs()) == 1
+            assert len(fashn_mock.journal().runs()) == 1
     """)
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)

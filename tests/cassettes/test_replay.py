@@ -77,7 +77,7 @@ def test_failed_prediction_replays_its_error_object_and_is_free(
         assert replayed.last["error"] == {"name": "PoseError", "message":
                                           recording.failed.last["error"]["message"]}
         assert "x-fashn-credits-used" not in replayed.polls[-1].headers
-    assert emulator.balance("fa-ci-key").total == 1_000_000_000
+    assert emulator.credits("fa-ci-key").total == 1_000_000_000
 
 
 def test_inline_base64_outputs_are_rebuilt_from_media(recording: Recording) -> None:
@@ -127,7 +127,7 @@ def test_defaults_are_normalised_and_ignored_fields_do_not_count(
                            "seed": 99}}
     with emulator.httpx_client(headers=REPLAY_KEY) as client:
         assert client.post("/v1/run", json=explicit).status_code == 200
-    assert emulator.predictions()[0]["cost"] == 1
+    assert emulator.predictions()[0].cost == 1
 
 
 def test_unmatched_requests_fall_back_to_emulation(recording: Recording) -> None:

@@ -68,7 +68,7 @@ def test_new_episodes_replays_matches_and_records_the_rest(
         proxy_url = session.base_url
         replayed = drive(client, TRYON)  # matched: answered by the local emulator
         assert upstream_runs(upstream) == runs
-        assert replayed.run.json()["id"] not in {p["id"] for p in
+        assert replayed.run.json()["id"] not in {p.id for p in
                                                  upstream.emulator.predictions()}
         fresh = drive(client, OTHER, clock.advance)  # unmatched: recorded upstream
         output = client.get(replayed.last["output"][0])

@@ -1,8 +1,8 @@
 """Deliberately broken emulators, to prove the suites can fail.
 
-``Rewrite`` wraps an ASGI app and edits each /v1 response (status, headers, JSON
-body) before the client sees it; other breakages patch one engine method on one
-emulator instance.
+``Rewrite`` wraps an ASGI app and edits each API response (status, headers, JSON
+body, or the text of an event stream) before the client sees it; other breakages
+patch one engine method on one emulator instance.
 """
 
 from __future__ import annotations
@@ -16,16 +16,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fashn_mock import Config, Emulator
 
 Edit = Callable[[str, str, int, dict[str, str], Any], tuple[int, dict[str, str], Any]]
+API_PREFIXES = ("/v1/", "/api/v1/fashion/", "/fashn-virtual-try-on")
+"""Every dialect's routes (native, Concurred, Pixazo)."""
 
 
 class Rewrite:
-    """An ASGI wrapper applying ``edit(method, path, status, headers, body)``."""
+    """An ASGI wrapper applying ``edit(method, path, status, headers, body)`` to the
+    responses of every API route (the body is parsed JSON, else text)."""
 
     def __init__(self, app: ASGIApp, edit: Edit) -> None:
         self.app, self.edit = app, edit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
+        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIXES):
             await self.app(scope, receive, send)
             return
         start: dict[str, Any] = {}
@@ -135,3 +138,91 @@ def reuses_ids(emulator: Emulator) -> Emulator:
     emulator.engine.submission.new_id = (  # type: ignore[method-assign]
         lambda: "0b0b0b0b-0000-4000-8000-000000000000")
     return emulator
+
+
+# --- the gateways ---------------------------------------------------------------------------
+def no_rate_headers(method: str, path: str, status: int, headers: dict[str, str],
+                    body: Any) -> tuple[int, dict[str, str], Any]:
+    """Concurred answers without its X-RateLimit-* headers."""
+    return status, {k: v for k, v in headers.items() if not k.startswith("x-ratelimit-")}, body
+
+
+def status_without_success(method: str, path: str, status: int, headers: dict[str, str],
+                           body: Any) -> tuple[int, dict[str, str], Any]:
+    """Concurred's status envelope loses ``success``."""
+    if "/status/" in path and isinstance(body, dict) and "data" in body:
+        body = {k: v for k, v in body.items() if k != "success"}
+    return status, headers, body
+
+
+def extra_output_in_data(method: str, path: str, status: int, headers: dict[str, str],
+                         body: Any) -> tuple[int, dict[str, str], Any]:
+    """One output too many on Concurred's completed statuses (schema-valid, count wrong)."""
+    data = body.get("data") if isinstance(body, dict) else None
+    if isinstance(data, dict) and isinstance(data.get("output"), list):
+        body = {**body, "data": {**data, "output": [*data["output"], data["output"][0]]}}
+    return status, headers, body
+
+
+def stream_without_done(method: str, path: str, status: int, headers: dict[str, str],
+                        body: Any) -> tuple[int, dict[str, str], Any]:
+    """Concurred's streams end without the bare ``data: [DONE]``."""
+    if isinstance(body, str) and "event: fashion" in body:
+        body = body.replace("data: [DONE]\n\n", "")
+    return status, headers, body
+
+
+def stream_out_of_order(method: str, path: str, status: int, headers: dict[str, str],
+                        body: Any) -> tuple[int, dict[str, str], Any]:
+    """Concurred's status updates no longer ascend (in_queue announced as processing)."""
+    if isinstance(body, str) and "event: fashion" in body:
+        body = body.replace('"status":"in_queue"', '"status":"processing"')
+    return status, headers, body
+
+
+def stream_names_another_model(method: str, path: str, status: int,
+                               headers: dict[str, str], body: Any
+                               ) -> tuple[int, dict[str, str], Any]:
+    """Concurred's job_submitted names a model that was not submitted (schema-valid)."""
+    if isinstance(body, str) and '"type":"job_submitted"' in body:
+        body = body.replace('"model_name":"background-remove"', '"model_name":"reframe"')
+    return status, headers, body
+
+
+def error_with_message(method: str, path: str, status: int, headers: dict[str, str],
+                       body: Any) -> tuple[int, dict[str, str], Any]:
+    """Pixazo's errors gain a field: no longer exactly ``{"error": text}``."""
+    if status >= 400 and isinstance(body, dict) and "error" in body:
+        body = {**body, "message": "details"}
+    return status, headers, body
+
+
+def images_without_width(method: str, path: str, status: int, headers: dict[str, str],
+                         body: Any) -> tuple[int, dict[str, str], Any]:
+    """Pixazo's completed images lose their width."""
+    if isinstance(body, dict) and isinstance(body.get("images"), list):
+        body = {**body, "images": [{k: v for k, v in image.items() if k != "width"}
+                                   for image in body["images"]]}
+    return status, headers, body
+
+
+def charges_failures_in_usd(emulator: Emulator) -> Emulator:
+    """The ledger charges Pixazo's price for failed requests too."""
+    books = emulator.engine.books
+    original = books.close
+
+    def close(account: Any, prediction: Any) -> None:
+        if not prediction.settled and prediction.outcome != "completed":
+            account.balance.spent_usd += prediction.price_usd
+        original(account, prediction)
+
+    books.close = close  # type: ignore[method-assign]
+    return emulator
+
+
+def request_id_without_prefix(method: str, path: str, status: int, headers: dict[str, str],
+                              body: Any) -> tuple[int, dict[str, str], Any]:
+    """Pixazo's result answers name the request without its ``fashn-req-`` prefix."""
+    if path.endswith("-result") and isinstance(body, dict) and "request_id" in body:
+        body = {**body, "request_id": str(body["request_id"]).removeprefix("fashn-req-")}
+    return status, headers, body

@@ -153,3 +153,33 @@ def test_a_different_run_after_a_lost_answer_is_only_a_retry() -> None:
                run(1.0, "p2", other)]
     report = analyse(journal)
     assert report.ok and [r.reaction for r in report.network] == ["retried"]
+
+
+def run_with_webhook(at: float, prediction_id: str = "p1") -> dict[str, Any]:
+    return {**entry(at, "POST", "/v1/run"), "query": {"webhook_url": "http://127.0.0.1/h"},
+            "prediction_id": prediction_id}
+
+
+def test_polling_hard_despite_a_webhook() -> None:
+    hard = [run_with_webhook(0.0), *[entry(2.0 * i) for i in range(1, 6)]]
+    [finding] = analyse(hard).of_kind("webhook-polling")
+    assert finding.count == 5 and finding.at == 6.0
+    assert "registered a webhook for p1" in finding.message
+    fallback = [run_with_webhook(0.0), entry(3.0), entry(60.0), entry(120.0)]
+    assert analyse(fallback).ok  # one quick look and slow fallback polls are fine
+    no_webhook = [{**entry(0.0, "POST", "/v1/run"), "prediction_id": "p1"},
+                  *[entry(2.0 * i) for i in range(1, 6)]]
+    assert not analyse(no_webhook).of_kind("webhook-polling")
+    assert not analyse(hard, webhook_polls_allowed=5).of_kind("webhook-polling")
+
+
+def test_webhook_polling_from_a_real_journal() -> None:
+    emulator = Emulator(manual_clock=True, time_scale=1)
+    with emulator.httpx_client(headers=AUTH) as client:
+        prediction_id = client.post("/v1/run", params={"webhook_url": emulator.webhook_url()},
+                                    json=tryon(mode="quality")).json()["id"]
+        for _ in range(4):
+            emulator.advance(3)
+            client.get(f"/v1/status/{prediction_id}")
+    [finding] = emulator.behaviour(key=KEY).of_kind("webhook-polling")
+    assert prediction_id in finding.message and finding.count == 4

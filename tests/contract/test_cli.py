@@ -66,6 +66,48 @@ def test_without_a_base_url_it_checks_a_fresh_local_emulator(
     assert "no --base-url: checking a fresh emulator" in err and "[ok] probes" in out
 
 
+@pytest.mark.parametrize(("dialect", "path", "summary"), [
+    ("concurred", "", "sse"), ("pixazo", "/fashn-virtual-try-on/v1", "probes")])
+def test_each_dialect_against_a_served_emulator(
+        served: str, capsys: pytest.CaptureFixture[str], dialect: str, path: str,
+        summary: str) -> None:
+    suites = ["--suite", "probes"] + (["--suite", "sse"] if dialect == "concurred" else [])
+    assert main(["contract", "--dialect", dialect, "--base-url", served + path,
+                 "--api-key", "k", *suites]) == 0
+    out, err = capsys.readouterr()
+    assert f"fashn-mock contract: {served}{path} (fashn-mock emulator" in out
+    assert f"dialect: {dialect}" in out and "[ok] probes" in out
+    assert summary in err[err.index("fashn-mock contract summary"):]
+
+
+def test_the_dialect_from_the_environment_and_a_fresh_local_emulator(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("FASHN_MOCK_CONTRACT_DIALECT", "pixazo")
+    assert main(["contract", "--suite", "probes", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["dialect"] == "pixazo" and report["suites"][0]["cases"] > 10
+    assert report["target"].endswith("/fashn-virtual-try-on-917/v1 (fashn-mock emulator, "
+                                     "clock control via /_mock)")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--dialect", "pixazo", "--suite", "sse"],
+     "--suite sse does not apply to the pixazo dialect (its suites: probes, schemathesis, "
+     "links, lifecycle)"),
+    (["--suite", "sse"], "--suite sse does not apply to the native dialect"),
+    (["--dialect", "pixazo", "--model", "tryon-v1.6"],
+     "--model tryon-v1.6 is not a model of the pixazo dialect"),
+    (["--dialect", "concurred", "--model", "edit"],
+     "--model edit is not a model of the concurred dialect"),
+    (["--dialect", "soap"], "Invalid value for '--dialect'"),
+])
+def test_what_a_dialect_does_not_have_is_a_usage_error(
+        capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+    assert main(["contract", *args, "--api-key", "k"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with BackgroundServer(Starlette()) as server:  # not fashn-mock, and no key given
         assert main(["contract", "--base-url", server.url]) == 2
@@ -96,6 +138,7 @@ def test_an_unreachable_target_is_one_line_and_exit_3(
     ("FASHN_MOCK_CONTRACT_SUITES", "probes,nope", "--suite"),
     ("FASHN_MOCK_CONTRACT_MODELS", "tryon-v1.6,nope", "--model"),
     ("FASHN_MOCK_CONTRACT_JSON", "maybe", "--json"),
+    ("FASHN_MOCK_CONTRACT_DIALECT", "soap", "--dialect"),
     ("FASHN_BASE_URL", "localhost:8000", "--base-url"),
 ])
 def test_every_option_reads_its_variable_and_refuses_bad_values(
@@ -118,7 +161,8 @@ def test_options_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
                             ("FASHN_MOCK_CONTRACT_JSON", "1")]:
         monkeypatch.setenv(variable, value)
     with contract.make_context("contract", []) as ctx:
-        assert ctx.params == {"base_url": "http://127.0.0.1:1", "api_key": "k1",
+        assert ctx.params == {"base_url": "http://127.0.0.1:1", "dialect": "native",
+                              "api_key": "k1",
                               "other_api_key": "k2", "budget": 4, "examples": 2,
                               "coverage": 0, "seed": 7, "suites": ("probes", "links"),
                               "models": ("tryon-v1.6", "legacy"), "as_json": True}
@@ -130,7 +174,8 @@ def test_options_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_help_shows_every_variable_and_the_exit_codes() -> None:
     text = " ".join(CliRunner().invoke(contract, ["--help"]).output.split())
     for variable in ("FASHN_BASE_URL", "FASHN_API_KEY", "FASHN_OTHER_API_KEY",
-                     "FASHN_MOCK_CONTRACT_BUDGET", "FASHN_MOCK_CONTRACT_EXAMPLES",
+                     "FASHN_MOCK_CONTRACT_DIALECT", "FASHN_MOCK_CONTRACT_BUDGET",
+                     "FASHN_MOCK_CONTRACT_EXAMPLES",
                      "FASHN_MOCK_CONTRACT_COVERAGE", "FASHN_MOCK_CONTRACT_SEED",
                      "FASHN_MOCK_CONTRACT_SUITES", "FASHN_MOCK_CONTRACT_MODELS",
                      "FASHN_MOCK_CONTRACT_JSON"):

@@ -19,7 +19,21 @@ def test_contracts_directory_runs_with_pytest(pytester: pytest.Pytester) -> None
         str(ROOT / "contracts"), "-p", "no:cacheprovider", "--contract-suite", "probes",
         "--rootdir", str(ROOT))
     outcomes = result.parseoutcomes()
-    assert outcomes.get("passed") == 2 and outcomes.get("skipped") == 3, result.stdout.str()
+    assert outcomes.get("passed") == 2 and outcomes.get("skipped") == 4, result.stdout.str()
+
+
+@pytest.mark.parametrize(("dialect", "skipped"), [("concurred", 3), ("pixazo", 3)])
+def test_contracts_directory_runs_each_dialect(pytester: pytest.Pytester, dialect: str,
+                                               skipped: int) -> None:
+    """One test per suite of the dialect: Concurred's five (sse selected too), Pixazo's
+    four."""
+    result = pytester.runpytest_subprocess(
+        str(ROOT / "contracts"), "-p", "no:cacheprovider", "--dialect", dialect,
+        "--contract-suite", "probes", "--contract-suite", "sse", "--rootdir", str(ROOT))
+    outcomes = result.parseoutcomes()
+    passed = 3 if dialect == "concurred" else 2
+    assert outcomes.get("passed") == passed and outcomes.get("skipped") == skipped, \
+        result.stdout.str()
 
 
 @pytest.mark.skipif(importlib.util.find_spec("hatchling") is None,
@@ -31,12 +45,16 @@ def test_the_installed_wheel_runs_the_suites(tmp_path: Path) -> None:
     [wheel] = tmp_path.glob("fashn_mock-*.whl")
     installed = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:
-        assert "fashn_mock/openapi.yaml" in archive.namelist()
+        for name in ("openapi.yaml", "openapi.concurred.yaml", "openapi.pixazo.yaml"):
+            assert f"fashn_mock/{name}" in archive.namelist()
+        assert "fashn_mock/py.typed" in archive.namelist()  # PEP 561: the types ship
         archive.extractall(installed)
     script = ("import fashn_mock, sys\n"
               "from fashn_mock.contract.document import shipped_text\n"
               f"assert fashn_mock.__file__.startswith({str(installed)!r})\n"
               "assert shipped_text().startswith('openapi: 3.1.0')\n"
+              "assert shipped_text('concurred').startswith('openapi: 3.2.0')\n"
+              "assert shipped_text('pixazo').startswith('openapi: 3.1.0')\n"
               "from fashn_mock.cli import main\n"
               "sys.exit(main(['contract', '--suite', 'probes']))\n")
     done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, text=True,

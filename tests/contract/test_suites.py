@@ -78,6 +78,6 @@ def test_every_suite_on_a_real_port(served: str) -> None:
     report = run_contract(Target(served, KEY), Options(examples=5, coverage=40))
     assert_only_known(report, set())
     assert [s.name for s in report.suites] == ["probes", "schemathesis", "stateful links",
-                                               "lifecycle"]
+                                               "lifecycle", "webhooks"]
     assert report.target.endswith("(fashn-mock emulator, clock control via /_mock)")
     assert "moved the emulator's clock" in "\n".join(report.notes)

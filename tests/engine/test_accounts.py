@@ -46,11 +46,11 @@ def test_a_key_per_request_does_not_grow_state_forever() -> None:
 def test_setting_a_balance_below_running_reservations_never_goes_negative(
         emulator: Emulator) -> None:
     engine = emulator.engine
-    emulator.set_credits("k", 10)
+    emulator.set_credits(10, key="k")
     for _ in range(4):
         engine.submit("k", parse_run_body(tryon(num_samples=2)))
-    emulator.set_credits("k", 1)  # while 8 credits are reserved
+    emulator.set_credits(1, key="k")  # while 8 credits are reserved
     emulator.advance(60)
-    balance = emulator.balance("k")
+    balance = emulator.credits("k")
     assert balance.total == 0 and balance.available == 0
     assert balance.charged + balance.waived == 8 and balance.charged == 1

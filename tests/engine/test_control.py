@@ -41,14 +41,15 @@ def test_no_limits_turns_slots_off() -> None:
 
 
 def test_set_credits_and_balance_arithmetic(emulator: Emulator) -> None:
-    emulator.set_credits("k", subscription=2, on_demand=3)
+    emulator.set_credits(subscription=2, on_demand=3, key="k")
     submit(emulator, num_samples=4)
     with pytest.raises(OutOfCredits):
         submit(emulator, num_samples=2)
     emulator.advance(30)
-    assert emulator.balance("k").as_json() == {"total": 1, "subscription": 0, "on_demand": 1}
+    assert emulator.credits("k").as_json()["credits"] == {"total": 1, "subscription": 0,
+                                                          "on_demand": 1}
     with pytest.raises(InvalidRequest):
-        emulator.set_credits("k", -1)
+        emulator.set_credits(-1, key="k")
 
 
 def test_fail_next_by_model_then_normal(emulator: Emulator) -> None:
@@ -78,40 +79,42 @@ def test_http_level_fault_fails_the_request(emulator: Emulator) -> None:
 
 
 def test_cancel_and_time_out_are_free_and_terminal(emulator: Emulator) -> None:
-    before = emulator.balance("k").total
+    before = emulator.credits("k").total
     first, second = submit(emulator), submit(emulator)
     emulator.advance(1)
-    assert emulator.cancel(first)["status"] == "canceled"
-    assert emulator.time_out(second)["status"] == "time_out"
+    assert emulator.cancel(first).status == "canceled"
+    assert emulator.time_out(second).status == "time_out"
     emulator.advance(60)
     assert emulator.engine.status("k", first).status == "canceled"
-    assert emulator.balance("k").total == before
+    assert emulator.credits("k").total == before
     assert emulator.engine.unfinished("k") == 0
     done = submit(emulator)
     emulator.advance(60)
-    assert emulator.cancel(done)["status"] == "completed"  # terminal states are stable
+    assert emulator.cancel(done).status == "completed"  # terminal states are stable
 
 
 def test_list_and_describe(emulator: Emulator) -> None:
     prediction_id = submit(emulator, key="alice", seed=9)
     submit(emulator, key="bob")
     listed = emulator.predictions(key="alice")
-    assert [p["id"] for p in listed] == [prediction_id]
-    assert emulator.predictions(status="starting", key="bob")[0]["key"] == "bob"
+    assert [p.id for p in listed] == [prediction_id]
+    assert emulator.predictions(status="starting", key="bob")[0].key == "bob"
     detail = emulator.prediction(prediction_id)
-    assert detail["inputs"]["seed"] == 9 and detail["timeline"][0]["status"] == "starting"
-    assert detail["outputs"] == ["output_0.png"]
+    assert detail.inputs["seed"] == 9 and detail.timeline[0]["status"] == "starting"
+    assert detail.output_names == ()  # known once it completed
+    emulator.run_until_done()
+    assert emulator.prediction(prediction_id).output_names == ("output_0.png",)
     with pytest.raises(UnknownPrediction):
         emulator.prediction("nope")
 
 
 def test_reset_one_key_leaves_others(emulator: Emulator) -> None:
     alice, bob = submit(emulator, key="alice"), submit(emulator, key="bob")
-    emulator.set_credits("alice", 5)
+    emulator.set_credits(5, key="alice")
     emulator.fail_next("PoseError", key="alice")
-    emulator.reset("alice")
+    emulator.reset(key="alice")
     assert alice not in emulator.engine.predictions and bob in emulator.engine.predictions
-    assert emulator.balance("alice").total == 1_000_000_000
+    assert emulator.credits("alice").total == 1_000_000_000
     assert emulator.engine.faults.rules == []
     emulator.reset()
     assert emulator.predictions(key="bob") == []
@@ -125,7 +128,7 @@ def test_run_until_done(emulator: Emulator) -> None:
 
 def test_effective_config_hides_the_token() -> None:
     emulator = Emulator(Config(control_token="secret", seed=3))
-    config = emulator.effective_config()
+    config = emulator.effective_config().as_json()
     assert config["control_token"] == "<set>" and config["seed"] == 3
     assert config["rates"] == {"run": "50/60", "status": "50/10", "credits": "30/10"}
 
@@ -137,6 +140,6 @@ def test_last_finish_is_per_key_and_none_when_idle(emulator: Emulator) -> None:
     predictions = emulator.engine.predictions
     assert emulator.engine.last_finish("alice") == predictions[fast].finished_at
     assert emulator.engine.last_finish() == predictions[slow].finished_at
-    emulator.run_until_done("alice")
+    emulator.run_until_done(key="alice")
     assert emulator.engine.last_finish("alice") is None
     assert emulator.engine.last_finish("bob") == predictions[slow].finished_at

@@ -1,12 +1,23 @@
 from __future__ import annotations
 
 import base64
+import io
+import json
 
 import pytest
 
-from fashn_mock import catalog
-from fashn_mock.engine.inputs import data_uri_size, load_images
+from fashn_mock import Emulator, catalog
+from fashn_mock.engine.inputs import (
+    HELD_ABOVE,
+    KEPT_UP_TO,
+    data_uri_size,
+    load_images,
+    load_run,
+    stored_inputs,
+)
 from fashn_mock.media import decode
+from fashn_mock.media.held import HeldInputs, token
+from fashn_mock.validation import RunRequest, parse_run_body
 from tests.media.test_decode import png_claiming
 from tests.support import AUTH, URL, data_uri
 
@@ -81,3 +92,104 @@ def test_exif_rotation_swaps_the_measured_size() -> None:
     uri = "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
     loaded = load_images(TRYON, {"model_image": uri, "garment_image": URL})
     assert loaded.sizes["model_image"] == (30, 40)
+
+
+def big_uri(side: int = 200, seed: int = 1) -> str:
+    """A noisy PNG data URI of a few hundred KB (incompressible)."""
+    import io
+    import random
+
+    from PIL import Image
+
+    picture = Image.frombytes("RGB", (side, side),
+                              random.Random(seed).randbytes(side * side * 3))
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def run_of(model: str, **inputs: object) -> RunRequest:
+    return parse_run_body({"model_name": model, "inputs": inputs})
+
+
+def test_long_data_uris_are_kept_as_stand_ins_and_held() -> None:
+    uri, store = big_uri(), HeldInputs(64 * 1024 * 1024)
+    run = run_of("background-remove", image=uri)
+    loaded = load_run(run, held=store)
+    assert loaded.error is None and loaded.sizes == {"image": (200, 200)}
+    assert loaded.stored_inputs is not None and loaded.dice is not None
+    stored = json.loads(loaded.stored_inputs)
+    assert stored == {**run.inputs, "image": token(uri)}
+    assert len(store) == 1 and store.get(token(uri), (200, 200)) is not None
+
+
+def test_short_inputs_are_kept_as_they_are() -> None:
+    tiny = data_uri((4, 4))
+    assert len(tiny) <= HELD_ABOVE
+    loaded = load_run(run_of("edit", image=tiny, prompt="p" * KEPT_UP_TO), held=HeldInputs(10**6))
+    assert loaded.stored_inputs is None and loaded.dice is None
+
+
+def test_any_string_too_long_to_keep_becomes_a_stand_in() -> None:
+    prompt, url = "p" * (KEPT_UP_TO + 1), "https://example.com/" + "a" * KEPT_UP_TO
+    run = run_of("edit", image=url, prompt=prompt)
+    loaded = load_run(run, held=HeldInputs(10**6))
+    assert loaded.stored_inputs is not None
+    assert json.loads(loaded.stored_inputs) == {**run.inputs, "image": token(url),
+                                                "prompt": token(prompt)}
+    assert stored_inputs(run) == loaded.stored_inputs  # playback keeps the same
+
+
+def test_an_undecodable_data_uri_is_a_stand_in_and_not_held() -> None:
+    garbage = "data:image/png;base64," + base64.b64encode(b"\x89PNG" * 5000).decode()
+    store = HeldInputs(10**6)
+    loaded = load_run(run_of("background-remove", image=garbage), held=store)
+    assert loaded.error == "Error loading image: Invalid base64 image data"
+    assert loaded.stored_inputs is not None and "data:" not in loaded.stored_inputs
+    assert len(store) == 0
+
+
+def test_a_prediction_keeps_a_stand_in_and_renders_the_full_inputs_picture() -> None:
+    from fashn_mock.media.render import RenderJob, render
+
+    uri = big_uri(300)
+    emulator = Emulator(time_scale=0, seed=3)
+    engine = emulator.engine
+    run = run_of("background-remove", image=uri)
+    prediction = engine.submit("k", run)
+    assert len(prediction.inputs_json) < 200 and "data:" not in prediction.inputs_json
+    details = engine.describe(prediction.id)
+    assert details is not None and details.inputs["image"] == token(uri)
+    served = engine.output(prediction.id, "output_0.png")
+    assert served is not None
+    full = RenderJob("background-remove", run.canonical_inputs(), prediction.seed, 0,
+                     prediction.size, "png", transparent=True)
+    assert served[0] == render(full)
+
+
+def test_memory_per_prediction_is_bounded_whatever_the_uploads() -> None:
+    emulator = Emulator(time_scale=0, input_cache_bytes=1024 * 1024)
+    engine = emulator.engine
+    for seed in range(12):
+        engine.submit("k", run_of("background-remove", image=big_uri(200, seed)))
+    held = engine.media.inputs
+    assert held.used_bytes <= 1024 * 1024 and held.released > 0
+    assert all(len(p.inputs_json) < 200 for p in engine.predictions.values())
+
+
+def test_an_output_whose_input_was_released_says_so() -> None:
+    from PIL import Image
+
+    emulator = Emulator(time_scale=0, input_cache_bytes=0)
+    prediction = emulator.engine.submit("k", run_of("background-remove", image=big_uri()))
+    served = emulator.engine.output(prediction.id, "output_0.png")
+    assert served is not None
+    comment = Image.open(io.BytesIO(served[0])).info["Comment"]
+    assert comment.endswith("placeholder: image released from memory (over --input-cache-mb)")
+
+
+def test_fault_markers_are_found_beside_held_inputs() -> None:
+    emulator = Emulator(time_scale=0)
+    run = run_of("edit", image=big_uri(), prompt="fashn-mock-error=PipelineError")
+    prediction = emulator.engine.submit("k", run)
+    assert prediction.error is not None and prediction.error["name"] == "PipelineError"

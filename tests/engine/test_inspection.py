@@ -80,7 +80,7 @@ def test_books_show_balance_slots_and_rate_windows_without_counting() -> None:
         client.post("/v1/run", json={"model_name": "tryon-v1.6",
                                      "inputs": MINIMAL_INPUTS["tryon-v1.6"]})
         client.get("/v1/credits")
-    mock.set_credits("k", subscription=5, on_demand=7)
+    mock.set_credits(subscription=5, on_demand=7, key="k")
     books = mock.engine.inspect(books_page())
     assert books.total == 1
     key = books.keys[0]
@@ -124,4 +124,4 @@ def test_run_until_done_moves_the_clock_to_the_last_finish() -> None:
     assert mock.engine.run_until_done("b") == tryon.finished_at
     assert mock.engine.run_until_done() == created.finished_at
     assert mock.engine.inspect(prediction_page(Filter(status="completed"))).total == 2
-    assert mock.run_until_done() == created.finished_at  # the Emulator says the same
+    assert mock.run_until_done().now == created.finished_at  # the Emulator says the same

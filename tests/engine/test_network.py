@@ -158,7 +158,7 @@ def test_the_engine_seeds_its_plan_and_reset_reseeds_it() -> None:
     again = emulator.engine.network
     assert again is not plan and again.chaos == {"empty": 0.5}
     assert [again.take("GET", "/v1/credits", "native", None) for _ in range(20)] == drawn
-    assert emulator.effective_config()["network_chaos"] == {"empty": 0.5}
+    assert emulator.effective_config().chaos.network == {"empty": 0.5}
 
 
 def test_garbage_is_never_a_status_line() -> None:

@@ -82,7 +82,7 @@ def test_playback_still_pays_and_takes_a_slot() -> None:
     emulator.engine.submit("k", parse_run_body(tryon()))
     with pytest.raises(NoFreeSlot):
         emulator.engine.submit("k", parse_run_body(tryon()))
-    emulator.set_credits("poor", 6)
+    emulator.set_credits(6, key="poor")
     with pytest.raises(OutOfCredits):  # the recorded cost is 7
         emulator.engine.submit("poor", parse_run_body(tryon()))
 
@@ -100,5 +100,5 @@ def test_parked_predictions_are_not_waited_for(emulator: Emulator) -> None:
 
     emulator.engine.playback = Source(Parked())
     prediction = emulator.engine.submit("k", parse_run_body(tryon()))
-    assert emulator.run_until_done() == prediction.created_at
+    assert emulator.run_until_done().now == prediction.created_at
     assert emulator.engine.status("k", prediction.id).status == "starting"

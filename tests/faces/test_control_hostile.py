@@ -3,18 +3,28 @@ nothing it is sent can break the emulator for later requests."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fashn_mock import Emulator
+from fashn_mock.steering import OPERATIONS
 from tests.support import AUTH, tryon
 
-ROUTES = [("POST", "/_mock/clock/advance"), ("PUT", "/_mock/keys/test-key/credits"),
-          ("POST", "/_mock/faults"), ("PUT", "/_mock/chaos"), ("POST", "/_mock/reset")]
-QUERIES = [("GET", "/_mock/journal"), ("GET", "/_mock/behaviour"),
-           ("GET", "/_mock/predictions"), ("GET", "/_mock/violations")]
+
+def concrete(path: str) -> str:
+    """A control route with its path parameters filled in."""
+    return "/_mock" + re.sub(r"\{\w+\}", "box", path)
+
+
+ROUTES = [(o.method, concrete(o.path)) for o in OPERATIONS if o.where("body")] \
+    + [("POST", "/_mock/inbox/box")]
+QUERIES = [(o.method, concrete(o.path)) for o in OPERATIONS if o.where("query")]
+BODY_FIELDS = sorted({p.name for o in OPERATIONS for p in o.where("body")} | {"nonsense"})
+QUERY_FIELDS = sorted({p.name for o in OPERATIONS for p in o.where("query")} | {"nonsense"})
 values = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10) \
     | st.lists(st.integers(), max_size=2)
 
@@ -32,9 +42,7 @@ def test_clock_moves_only_by_sane_amounts(emulator: Emulator, client: httpx.Clie
 
 @settings(max_examples=200)
 @given(route=st.sampled_from(ROUTES),
-       body=st.dictionaries(st.sampled_from(["seconds", "total", "subscription", "on_demand",
-                                             "error", "times", "model", "key",
-                                             "failure_rate", "jitter"]), values, max_size=4))
+       body=st.dictionaries(st.sampled_from(BODY_FIELDS), values, max_size=4))
 def test_any_control_body_is_answered_without_a_5xx(route: tuple[str, str],
                                                       body: dict[str, object]) -> None:
     emulator = Emulator(manual_clock=True)
@@ -50,8 +58,7 @@ def test_any_control_body_is_answered_without_a_5xx(route: tuple[str, str],
 
 @settings(max_examples=200)
 @given(route=st.sampled_from(QUERIES),
-       params=st.dictionaries(st.sampled_from(["key", "status", "since", "limit",
-                                               "min_poll_interval", "model", "dialect"]),
+       params=st.dictionaries(st.sampled_from(QUERY_FIELDS),
                               st.text(max_size=12) | st.sampled_from(
                                   ["nan", "inf", "-inf", "-5", "1e400", "0"]), max_size=3))
 def test_any_control_query_is_answered_without_a_5xx(route: tuple[str, str],

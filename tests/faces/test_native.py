@@ -133,3 +133,15 @@ def test_legacy_body_runs_as_tryon_v15(emulator: Emulator, client: httpx.Client)
 def test_openapi_is_served(client: httpx.Client) -> None:
     response = client.get("/openapi.yaml")
     assert response.status_code == 200 and response.text.startswith("openapi: 3.1.0")
+
+
+@pytest.mark.parametrize(("public_url", "base"), [
+    (None, "http://shop.example:8080"), ("https://mock.example/", "https://mock.example")])
+def test_webhook_output_links_use_the_host_the_run_came_to(
+        public_url: str | None, base: str) -> None:
+    emulator = Emulator(Config(public_url=public_url, time_scale=0), manual_clock=True)
+    with emulator.httpx_client(headers=AUTH) as client:
+        client.post("/v1/run", params={"webhook_url": emulator.webhook_url()},
+                    json=tryon(), headers={"Host": "shop.example:8080"})
+        [body] = emulator.inbox().wait(1)
+    assert body["output"][0].startswith(f"{base}/cdn/")

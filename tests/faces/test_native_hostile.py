@@ -69,7 +69,7 @@ def test_undeclared_fields_do_not_reach_the_books(emulator: Emulator,
     variation = {"model_name": "model-variation", "inputs": {"model_image": URL,
                                                              "resolution": "4k"}}
     prediction_id = client.post("/v1/run", json=variation).json()["id"]
-    assert tuple(emulator.prediction(prediction_id)["size"]) != (5440, 3072)
+    assert emulator.prediction(prediction_id).size != (5440, 3072)
 
 
 def test_ill_typed_undeclared_fields_keep_the_connection_usable() -> None:

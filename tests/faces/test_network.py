@@ -105,7 +105,7 @@ def test_malformed_is_well_framed_broken_json(clients: Clients, emulator: Emulat
     with pytest.raises(json.JSONDecodeError):
         response.json()
     [prediction] = emulator.predictions()
-    assert prediction["id"].startswith(response.text[7:20])
+    assert prediction.id.startswith(response.text[7:20])
 
 
 @pytest.mark.parametrize("fault", ["delay=0.05", "dribble=0.05", "delay=0.02..0.05",
@@ -168,8 +168,9 @@ def test_a_bad_header_is_a_400_in_the_journal(clients: Clients, emulator: Emulat
 def test_rules_through_the_control_api(clients: Clients, emulator: Emulator) -> None:
     with clients() as client:
         rule = {"fault": "reset", "path": "/v1/status", "method": "GET", "times": 1}
-        listed = client.post("/_mock/network", json=rule).json()
-        assert listed["rules"] == [{**rule, "dialect": None, "key": None, "model": None}]
+        scheduled = client.post("/_mock/network", json=rule).json()
+        assert scheduled == {**rule, "dialect": None, "key": None, "model": None}
+        assert client.get("/_mock/network").json()["rules"] == [scheduled]
         prediction_id = client.post("/v1/run", json=tryon()).json()["id"]
         with pytest.raises(httpx.ReadError):
             client.get(f"/v1/status/{prediction_id}")
@@ -195,7 +196,7 @@ def test_model_rules_read_the_body_and_pass_it_on(clients: Clients,
             client.post("/v1/run", json={"model_name": "reframe", "inputs": {
                 "image": "https://example.com/a.jpg", "aspect_ratio": "16:9"}})
         assert client.post("/v1/run", content=b"{not json").status_code == 400
-    assert [p["model"] for p in emulator.predictions()] == ["tryon-v1.6"]
+    assert [p.model for p in emulator.predictions()] == ["tryon-v1.6"]
 
 
 def test_key_rules_spare_other_keys(clients: Clients, emulator: Emulator) -> None:
@@ -204,7 +205,7 @@ def test_key_rules_spare_other_keys(clients: Clients, emulator: Emulator) -> Non
         assert client.get("/v1/credits").status_code == 200
         with pytest.raises(httpx.ReadError):
             client.get("/v1/credits", headers={"Authorization": "Bearer victim"})
-    emulator.clear_network("victim")
+    emulator.clear_network(key="victim")
     assert emulator.engine.network.rules == []
 
 

@@ -51,9 +51,9 @@ def test_a_reset_status_is_retried_and_ends_completed(sdk: fashn.Fashn,
     polls = emulator.journal(path="/v1/status")
     assert [(e.status, (e.network_fault or {}).get("kind")) for e in polls] == [
         (0, "reset"), (0, "reset"), (200, None)]
-    report = emulator.behaviour(KEY)
+    report = emulator.behaviour(key=KEY)
     assert [r.reaction for r in report.network] == ["retried", "retried"]
-    assert len(emulator.predictions()) == 1 and emulator.balance(KEY).total == 9
+    assert len(emulator.predictions()) == 1 and emulator.credits(KEY).total == 9
 
 
 def test_a_lost_run_answer_and_the_sdks_retry_make_two_charged_predictions(
@@ -68,12 +68,12 @@ def test_a_lost_run_answer_and_the_sdks_retry_make_two_charged_predictions(
     lost, retried = (e.prediction_id for e in runs)
     assert lost != retried and result.id == retried
     predictions = emulator.predictions(key=KEY)
-    assert sorted(p["id"] for p in predictions) == sorted([lost, retried])
-    assert all(p["status"] == "completed" for p in predictions)
-    assert emulator.balance(KEY).total == 8  # both charged
+    assert sorted(p.id for p in predictions) == sorted([lost, retried])
+    assert all(p.status == "completed" for p in predictions)
+    assert emulator.credits(KEY).total == 8  # both charged
     [finding] = analyse(emulator.journal()).of_kind("double-submit")
     assert lost in finding.message and retried in finding.message
-    assert [r.reaction for r in emulator.behaviour(KEY).network] == ["resubmitted"]
+    assert [r.reaction for r in emulator.behaviour(key=KEY).network] == ["resubmitted"]
 
 
 def test_a_stalled_run_times_out_and_the_retry_charges_again(sdk: fashn.Fashn,

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
+import random
 from typing import Any
 
 import pytest
@@ -10,7 +12,9 @@ from PIL import Image, ImageStat
 from fashn_mock import catalog
 from fashn_mock.media import canvas
 from fashn_mock.media.compose import compose
-from fashn_mock.media.render import RenderJob, render, scene_for
+from fashn_mock.media.decode import data_uri_bytes as decode_uri
+from fashn_mock.media.held import HeldInputs, token
+from fashn_mock.media.render import DicePrefix, RenderJob, draw_target, render, scene_for
 from fashn_mock.media.sources import ImageLoader
 from tests.media import images
 
@@ -145,3 +149,69 @@ def test_large_outputs_render() -> None:
     image = decode(render(job("model-create", {"prompt": "x"}, size=(4096, 4096),
                               fmt="jpeg")))
     assert image.size == (4096, 4096)
+
+
+def held(model: str, inputs: dict[str, Any], store: HeldInputs, *, size: tuple[int, int] = SMALL,
+         fmt: str = "png", seed: int = 42, index: int = 0) -> RenderJob:
+    """The job of a prediction whose data-URI inputs were replaced by stand-ins and held
+    in ``store`` (as ``engine.inputs.load_run`` does), with the dice of the full inputs."""
+    stand_ins = {}
+    for name in catalog.BY_NAME[model].image_inputs:
+        value = inputs.get(name)
+        if isinstance(value, str) and value.startswith("data:"):
+            stand_ins[name] = token(value)
+            raw = decode_uri(value)
+            assert raw is not None
+            store.hold(stand_ins[name], raw, draw_target(model, name, size))
+    full = job(model, inputs, seed=seed, index=index, size=size, fmt=fmt)
+    return dataclasses.replace(full, inputs_json=json.dumps({**inputs, **stand_ins},
+                                                            sort_keys=True),
+                               dice=DicePrefix(model, full.inputs_json).dice(seed, index))
+
+
+def noisy(size: tuple[int, int]) -> Image.Image:
+    """An incompressible photo: held as pixels, not as its file."""
+    return Image.frombytes("RGB", size, random.Random(size[0]).randbytes(size[0] * size[1] * 3))
+
+
+@pytest.mark.parametrize("model", IMAGE_MODELS)
+@pytest.mark.parametrize("picture", ["file", "pixels"])
+def test_held_stand_ins_render_the_same_bytes_as_the_data_uris(model: str, picture: str) -> None:
+    spec = catalog.BY_NAME[model]
+    photo = images.person((300, 450)) if picture == "file" else noisy((600, 900))
+    inputs = {name: images.uri(photo if i == 0 else images.shirt()) for i, name in
+              enumerate(spec.image_inputs[:2])}
+    inputs.update({"prompt": "x"} if "prompt" in spec.properties else {})
+    store = HeldInputs(64 * 1024 * 1024)
+    fmt = "png" if spec.transparent or model == "background-remove" else "jpeg"
+    for index in (0, 1):
+        stand_in = held(model, inputs, store, size=(150, 225), fmt=fmt, index=index)
+        assert "data:" not in stand_in.inputs_json
+        expected = render(job(model, inputs, size=(150, 225), fmt=fmt, index=index))
+        assert render(stand_in, ImageLoader(held=store)) == expected
+        assert render(stand_in, ImageLoader(held=store)) == expected  # held pixels unchanged
+    kinds = {entry.image is None for entry in store._entries.values()}
+    assert (False in kinds) == (picture == "pixels")  # pixels held for the noisy photo
+
+
+def test_a_released_input_renders_the_labelled_placeholder() -> None:
+    inputs = {"model_image": images.uri(noisy((600, 900))),
+              "garment_image": images.uri(images.shirt())}
+    store = HeldInputs(64 * 1024 * 1024)
+    render_job = held("tryon-v1.6", inputs, store, size=(200, 300))
+    store.clear()
+    scene = scene_for(render_job, ImageLoader(held=store))
+    assert scene.missing == ["model_image", "garment_image"]
+    first = render(render_job, ImageLoader(held=store))
+    assert render(render_job, ImageLoader(held=store)) == first  # still deterministic
+    comment = decode(first).info["Comment"]
+    assert comment == ("tryon-v1.6 seed 42 output 0; placeholder: model image, garment "
+                       "image released from memory (over --input-cache-mb)")
+    placeholder = render(job("tryon-v1.6", size=(200, 300)))
+    assert images.difference(decode(first), decode(placeholder)) > 3  # other dice, caption
+    jpeg = dataclasses.replace(render_job, output_format="jpeg")
+    assert b"released from memory (over --input-cache-mb)" in render(jpeg, ImageLoader(held=store))
+
+
+def test_outputs_without_released_inputs_carry_no_jpeg_comment() -> None:
+    assert b"\xff\xfe" not in render(job("model-create", {"prompt": "x"}, fmt="jpeg"))[:64]

@@ -3,9 +3,10 @@ from __future__ import annotations
 import base64
 import io
 
+import pytest
 from PIL import Image
 
-from fashn_mock.media.sources import ImageLoader, open_image
+from fashn_mock.media.sources import ImageLoader, open_image, prepared_bytes
 from tests.media import images
 
 
@@ -57,3 +58,29 @@ def test_inputs_above_the_pixel_cap_are_not_decoded() -> None:
 
     assert open_image(png_claiming(8000, 8000)) is None
     assert open_image(png_claiming(8000, 8000), target=(100, 100)) is None
+
+
+@pytest.mark.parametrize(("size", "fmt", "mode", "target"), [
+    ((1200, 800), "JPEG", "RGB", (100, 100)), ((1200, 800), "JPEG", "RGB", (700, 500)),
+    ((1201, 803), "PNG", "RGBA", (90, 60)), ((300, 200), "PNG", "P", (40, 40)),
+    ((640, 480), "WEBP", "RGB", (80, 80)), ((500, 500), "PNG", "L", (600, 600)),
+])
+def test_the_prepared_size_is_known_from_the_header(size: tuple[int, int], fmt: str,
+                                                    mode: str, target: tuple[int, int]) -> None:
+    buffer = io.BytesIO()
+    Image.new(mode, size).save(buffer, fmt)
+    raw = buffer.getvalue()
+    image = open_image(raw, target)
+    assert image is not None
+    assert prepared_bytes(raw, target) == image.width * image.height * len(image.getbands())
+
+
+def test_a_rotated_photo_is_measured_as_displayed() -> None:
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.new("RGB", (1600, 400)).save(buffer, "JPEG", exif=exif)
+    image = open_image(buffer.getvalue(), (50, 190))
+    assert image is not None and image.size[1] > image.size[0]
+    assert prepared_bytes(buffer.getvalue(), (50, 190)) == image.width * image.height * 3
+    assert prepared_bytes(b"not an image", (10, 10)) is None

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from fashn_mock import Emulator
+from fashn_mock.media.held import HeldInputs
 from fashn_mock.media.render import RenderJob
 from fashn_mock.media.sources import ImageLoader
 from fashn_mock.media.video import FPS, VideoUnavailable, render_video
@@ -48,6 +49,18 @@ def test_same_job_same_bytes_other_seed_differs() -> None:
     first = render_video(job({"duration": 5}), loader)
     assert render_video(job({"duration": 5}), loader) == first
     assert render_video(job({"duration": 5}, seed=7), loader) != first
+
+
+def test_held_stand_ins_give_the_same_clip() -> None:
+    from tests.media.test_render import held, noisy
+
+    inputs = {"duration": 5, "image": images.uri(noisy((300, 500))),
+              "end_image": images.uri(images.person())}
+    store = HeldInputs(64 * 1024 * 1024)
+    stand_in = held("image-to-video", inputs, store, size=SMALL, fmt="mp4")
+    assert "data:" not in stand_in.inputs_json and len(store) == 2
+    assert render_video(stand_in, ImageLoader(held=store)) == \
+        render_video(job(inputs), ImageLoader())
 
 
 def test_the_clip_ends_on_the_end_image() -> None:

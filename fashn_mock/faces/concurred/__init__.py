@@ -184,9 +184,13 @@ class Face:
         status = exc.status_code
         message = (f"Not found: no such route {request.url.path}" if status == 404
                    else f"{exc.detail}: {request.method} {request.url.path}")
+        headers = dict(getattr(exc, "headers", None) or {})
+        if status == 404 and request.url.path.startswith(f"{PREFIX}status/"):
+            # a status request whose id the route cannot match (a control character):
+            # still a response of the status route, with its window's headers
+            headers.update(self.unused_window("concurred.status"))
         return JSONResponse(error_body(CODES.get(status, "VALIDATION_ERROR"), message,
-                                       self.new_meta()),
-                            status_code=status, headers=getattr(exc, "headers", None))
+                                       self.new_meta()), status_code=status, headers=headers)
 
 
 def iso_time(epoch: float) -> str:
@@ -221,5 +225,5 @@ def parse(exchange: Exchange, headers: dict[str, str], answer: Any) -> Parsed:
     return Parsed(key, prediction_id, prediction_status, error)
 
 
-JOURNAL = JournalRoute(PREFIX, gateway.DIALECT, parse)
+JOURNAL = JournalRoute(PREFIX, gateway.DIALECT, parse, strict=True)
 

@@ -8,6 +8,7 @@ Authentication is ``Authorization: Bearer <key>``; refusals are answered by
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -15,9 +16,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from fashn_mock.engine import TERMINAL, Engine
+from fashn_mock.engine import TERMINAL, Engine, Prediction, webhook_script
 from fashn_mock.engine.faults import HEADER as SCRIPTED_ERROR_HEADER
 from fashn_mock.engine.views import PredictionState
+from fashn_mock.engine.webhooks import Order
 from fashn_mock.faces.common import (
     answering_errors,
     base_url,
@@ -27,7 +29,7 @@ from fashn_mock.faces.common import (
 )
 from fashn_mock.faces.native.errors import render
 from fashn_mock.faces.outputs import output_values, renders_inline
-from fashn_mock.validation import parse_json, parse_run_body, parse_webhook_url
+from fashn_mock.validation import RunRequest, parse_json, parse_run_body, parse_webhook_url
 
 CREDITS_USED_HEADER = "x-fashn-credits-used"
 INLINE_BODY_BYTES = 16 * 1024
@@ -51,9 +53,23 @@ def runs_inline(raw: bytes, engine: Engine) -> bool:
             and b"data:" not in raw and b"\\u" not in raw)
 
 
+def webhook_order(request: Request, public_url: str | None
+                  ) -> Callable[[RunRequest], Order]:
+    """How to deliver a run's webhook: output links for the Host the run came to, faults
+    from ``X-Fashn-Mock-Webhook`` or a marker (``engine.webhook_script``). The marker
+    search reads the whole body, so it runs where the submission does."""
+    header = request.headers.get(webhook_script.HEADER)
+    base = base_url(request, public_url)
+    return lambda run: Order(base, webhook_script.requested(header, run.canonical_inputs()))
+
+
 def routes(engine: Engine) -> list[Route]:
     config = engine.config
     guarded = answering_errors(render)
+    if engine.webhooks.dispatcher is None:
+        from fashn_mock.webhooks import Deliverer
+
+        Deliverer(engine, payload, heavy=renders_inline)
 
     def admit(request: Request, route: str) -> tuple[str, dict[str, str]]:
         """Authenticate and count the request; its rate headers for the response."""
@@ -68,12 +84,20 @@ def routes(engine: Engine) -> list[Route]:
     async def run(request: Request) -> Response:
         key, headers = admit(request, "run")
         raw = await read_body(request, config.max_body_bytes)
+        inline = runs_inline(raw, engine)
         run_request = parse_run_body(parse_json(raw))
+        del raw  # a large body is not kept while its images are decoded
         webhook_url = parse_webhook_url(request.query_params.get("webhook_url")) \
             if request.scope["query_string"] else None
-        submit = functools.partial(engine.submit, key, run_request, webhook_url=webhook_url,
-                                   scripted_error=request.headers.get(SCRIPTED_ERROR_HEADER))
-        prediction = submit() if runs_inline(raw, engine) else await run_in_threadpool(submit)
+        order = webhook_order(request, config.public_url) if webhook_url is not None else None
+        scripted_error = request.headers.get(SCRIPTED_ERROR_HEADER)
+
+        def submit() -> Prediction:
+            return engine.submit(key, run_request, webhook_url=webhook_url,
+                                 webhook=order(run_request) if order else None,
+                                 scripted_error=scripted_error)
+
+        prediction = submit() if inline else await run_in_threadpool(submit)
         # the ids are UUID-shaped: no JSON escaping is ever needed
         return Response(b'{"id":"%s","error":null}' % prediction.id.encode(),
                         media_type="application/json", headers=headers)

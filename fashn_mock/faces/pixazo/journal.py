@@ -1,8 +1,8 @@
 """How the journal reads Pixazo exchanges: the key from ``Ocp-Apim-Subscription-Key``,
 the prediction from a ``request_id`` (answer first, else the request body), the status
 as the result answer reported it (``IN_QUEUE``, ``IN_PROGRESS``, ``COMPLETED``,
-``FAILED``) and the ``error`` text of a refusal. Not checked by ``--strict``: there is
-no Pixazo contract yet."""
+``FAILED``) and the ``error`` text of a refusal. ``--strict`` checks its requests
+against the Pixazo contract (``contract.strict_gateways``)."""
 
 from __future__ import annotations
 
@@ -36,5 +36,5 @@ def _request_body(exchange: Exchange) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-JOURNAL = JournalRoute(PREFIX, DIALECT, parse)
+JOURNAL = JournalRoute(PREFIX, DIALECT, parse, strict=True)
 """Every exchange under Pixazo's prefix, journaled as dialect ``pixazo``."""

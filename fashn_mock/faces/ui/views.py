@@ -21,13 +21,14 @@ from fashn_mock.engine.errors import UnknownPrediction
 from fashn_mock.engine.faults import REFUSALS
 from fashn_mock.engine.inspection import (
     Filter,
-    Row,
     books_page,
     prediction_page,
     prediction_row,
 )
 from fashn_mock.engine.journal import JournalEntry
 from fashn_mock.engine.prediction import IN_PROGRESS, TERMINAL
+from fashn_mock.engine.views import PredictionSummary
+from fashn_mock.steering import Steering
 from fashn_mock.urls import CDN_PREFIX
 
 PREFIX = "/_mock/ui"
@@ -121,7 +122,7 @@ class Timeline:
     label: str
 
 
-def timeline(row: Row, now: float) -> Timeline:
+def timeline(row: PredictionSummary, now: float) -> Timeline:
     starts = (row.created_at, row.queued_at, row.processing_at, row.finished_at)
     span = max(row.finished_at - row.created_at, 1e-9)
 
@@ -194,9 +195,9 @@ def prediction(engine: Engine, prediction_id: str) -> dict[str, Any] | None:
     return {
         "view": "predictions", "title": f"Prediction {prediction_id}", "row": row,
         "timeline": timeline(row, now), "now": now, "described": described,
-        "inputs": [(name, input_value(value)) for name, value in described["inputs"].items()],
+        "inputs": [(name, input_value(value)) for name, value in described.inputs.items()],
         "phases": [(mark["status"], mark["at"], mark["at"] - row.created_at)
-                   for mark in described["timeline"]],
+                   for mark in described.timeline],
         "outputs": [(name, output_url(row.id, name)) for name in row.output_names],
         "video": row.output_format == "mp4", "moving": not row.finished,
         "owner": "every key (the docs' example)" if row.key == ANY_KEY else row.key,
@@ -274,6 +275,6 @@ def controls(engine: Engine) -> dict[str, Any]:
         "errors": sorted(RUNTIME_ERRORS), "refusals": sorted(REFUSALS),
         "models": sorted(BY_NAME), "faults": [rule.as_json() for rule in engine.faults.rules],
         "chaos": {"failure_rate": engine.faults.failure_rate, "jitter": engine.faults.jitter},
-        "config": engine.effective_config(), "moving": False,
+        "config": Steering(engine).effective_config().as_json(), "moving": False,
         "part_url": f"{PREFIX}/part/controls",
     }

@@ -78,7 +78,7 @@ def test_run_answers_the_documented_envelope(emulator: Emulator, client: httpx.C
     assert data["created_at"] == int(MANUAL_EPOCH * 1000)
     assert uuid.UUID(body["meta"]["requestId"]).version == 4
     assert body["meta"]["timestamp"] == "2026-01-01T00:00:00.000Z" == iso_time(MANUAL_EPOCH)
-    assert emulator.prediction(data["prediction_id"])["dialect"] == "concurred"
+    assert emulator.prediction(data["prediction_id"]).dialect == "concurred"
 
 
 def test_status_moves_to_completed_with_cdn_urls(emulator: Emulator,
@@ -135,7 +135,7 @@ def test_request_ids_are_seeded(emulator: Emulator) -> None:
 def test_either_header_authenticates(emulator: Emulator, headers: dict[str, str]) -> None:
     with emulator.httpx_client(headers=headers) as client:
         prediction_id = submit(client)
-    assert emulator.predictions(key=KEY)[0]["id"] == prediction_id
+    assert emulator.predictions(key=KEY)[0].id == prediction_id
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer "},
@@ -198,7 +198,7 @@ def test_bad_bodies_are_clear_400s(client: httpx.Client, raw: bytes) -> None:
 def test_old_forms_are_accepted(emulator: Emulator, client: httpx.Client) -> None:
     prediction_id = submit(client, {"model_name": "reframe", "inputs": {
         "image": URL, "mode": "aspect_ratio", "target_aspect_ratio": "16:9"}})
-    assert emulator.prediction(prediction_id)["size"] == [1360, 760]
+    assert emulator.prediction(prediction_id).size == (1360, 760)
     submit(client, {"model_name": "model-create", "inputs": {
         "prompt": "a model", "lora_url": "https://example.com/w.safetensors",
         "reference_type": "pose", "image_reference": URL}})
@@ -285,24 +285,24 @@ def test_windows_can_be_configured() -> None:
 
 # --- prices, credits, concurrency ----------------------------------------------------------
 def test_its_own_prices_are_charged(emulator: Emulator, client: httpx.Client) -> None:
-    emulator.set_credits(KEY, 100)
+    emulator.set_credits(100, key=KEY)
     submit(client, tryon(num_samples=2))  # 6
     submit(client, {"model_name": "model-create", "inputs": {
         "prompt": "a model", "face_reference": URL, "num_images": 2}})  # 10
     submit(client, {"model_name": "image-to-video", "inputs": {"image": URL}})  # 5
     submit(client, tryon(garment_image="broken"))  # fails: free
     emulator.advance(200)
-    assert emulator.balance(KEY).total == 100 - 6 - 10 - 5
-    assert [p["cost"] for p in emulator.predictions(key=KEY)] == [6, 10, 5, 3]
+    assert emulator.credits(KEY).total == 100 - 6 - 10 - 5
+    assert [p.cost for p in emulator.predictions(key=KEY)] == [6, 10, 5, 3]
 
 
 def test_out_of_credits_and_concurrency_are_429(emulator: Emulator,
                                                 client: httpx.Client) -> None:
-    emulator.set_credits(KEY, 2)
+    emulator.set_credits(2, key=KEY)
     response = client.post(RUN, json=tryon())
     assert "costs 3, 2 available" in refusal(response, 429, "INSUFFICIENT_CREDITS")
     assert response.headers["retry-after"] == "60"
-    emulator.set_credits(KEY, 1000)
+    emulator.set_credits(1000, key=KEY)
     for _ in range(6):
         submit(client)
     busy = client.post(RUN, json=tryon())

@@ -252,7 +252,7 @@ def test_a_reset_of_another_key_does_not(served: tuple[Emulator, httpx.Client],
                                          open_stream: Any) -> None:
     emulator, _ = served
     stream, _ = open_stream(tryon())
-    emulator.reset("someone-else")
+    emulator.reset(key="someone-else")
     emulator.advance(30)
     assert types(stream.rest())[-2:] == ["completed", "[DONE]"]
 
@@ -358,8 +358,8 @@ def test_the_pytest_fixture_serves_concurred(pytester: pytest.Pytester) -> None:
                 assert status["error"]["name"] == "PoseError"
                 events = c.post("/api/v1/fashion/subscribe", json=body).text
                 assert events.endswith("data: [DONE]\\n\\n") and '"completed"' in events
-            fashn_mock.requests.assert_called(model_name="tryon-v1.6", times=2)
-            assert {e.dialect for e in fashn_mock.requests} == {"concurred"}
-            assert [p["cost"] for p in fashn_mock.predictions] == [3, 3]
+            fashn_mock.journal().assert_called(model_name="tryon-v1.6", times=2)
+            assert {e.dialect for e in fashn_mock.journal()} == {"concurred"}
+            assert [p.cost for p in fashn_mock.predictions()] == [3, 3]
     """))
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)

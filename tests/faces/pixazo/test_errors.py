@@ -210,8 +210,8 @@ def test_a_bug_answers_pixazos_500(emulator: Emulator, pixazo: httpx.Client) -> 
     assert native.json() == {"error": "InternalServerError", "message": "Server error"}
 
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
-                    | st.text(max_size=20),
+JSON = st.recursive(st.none() | st.booleans() | st.integers()
+                    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
                     lambda inner: st.lists(inner, max_size=4)
                     | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=12)
 FIELDS = st.dictionaries(st.sampled_from(["model_image", "garment_image", "category", "mode",

@@ -13,6 +13,7 @@ from PIL import Image
 from fashn_mock import Emulator
 from fashn_mock.engine.ledger import UNLIMITED
 from fashn_mock.faces.pixazo.routes import subscription_key
+from fashn_mock.steering import PredictionDetails
 from tests.faces.pixazo.support import (
     BASES,
     HEADERS,
@@ -35,7 +36,7 @@ DOCUMENTED_EXAMPLE = {
 """The request body of Pixazo's page, verbatim."""
 
 
-def prediction_of(emulator: Emulator, request_id: str) -> dict[str, object]:
+def prediction_of(emulator: Emulator, request_id: str) -> PredictionDetails:
     return emulator.prediction(request_id.removeprefix("fashn-req-"))
 
 
@@ -67,7 +68,7 @@ def test_queue_position_and_remaining_follow_the_clock(emulator: Emulator,
         ids.append(submit(pixazo))
         emulator.advance(0.01)
     described = [prediction_of(emulator, i) for i in ids]
-    processing_at = [float(d["timeline"][2]["at"]) for d in described]  # type: ignore[index]
+    processing_at = [d.timeline[2]["at"] for d in described]
     assert [result(pixazo, i)["queue_position"] for i in ids] == [1, 2, 3]
     for instant in sorted(processing_at):
         emulator.advance(instant - emulator.now())
@@ -79,7 +80,7 @@ def test_queue_position_and_remaining_follow_the_clock(emulator: Emulator,
             ahead = sum(1 for at in processing_at[:n] if at > now)
             assert seen["queue_position"] == (1 + ahead if waiting else 0)
             assert seen["estimated_time_remaining_seconds"] == \
-                math.ceil(float(described[n]["finished_at"]) - now)  # type: ignore[arg-type]
+                math.ceil(described[n].finished_at - now)
     emulator.run_until_done()
     assert {result(pixazo, i)["status"] for i in ids} == {"COMPLETED"}
 
@@ -119,7 +120,7 @@ def test_both_vocabularies_run_in_native_values_and_show_pixazos_mode(
         emulator: Emulator, pixazo: httpx.Client, sent: dict[str, str],
         native: dict[str, str], shown: str) -> None:
     request_id = submit(pixazo, **sent)
-    inputs = prediction_of(emulator, request_id)["inputs"]
+    inputs = prediction_of(emulator, request_id).inputs
     assert isinstance(inputs, dict)
     assert {k: inputs[k] for k in native} == native
     emulator.run_until_done()
@@ -131,7 +132,7 @@ def test_processing_time_is_emulator_seconds(emulator: Emulator,
     request_id = submit(pixazo, mode="high_quality")
     emulator.advance(100)
     described = prediction_of(emulator, request_id)
-    took = float(described["finished_at"]) - float(described["created_at"])  # type: ignore[arg-type]
+    took = described.finished_at - described.created_at
     assert 12 <= took <= 17
     assert result(pixazo, request_id)["metadata"]["processing_time_seconds"] == round(took, 3)
 
@@ -193,7 +194,7 @@ def test_spend_is_usd_per_completed_request(emulator: Emulator,
     submit(pixazo)
     emulator.run_until_done()
     assert spent() == 0.15
-    assert emulator.balance(KEY).charged == 0
+    assert emulator.credits(KEY).charged == 0
 
 
 def test_steering_and_inspection_see_the_dialect(emulator: Emulator,
@@ -280,9 +281,9 @@ def test_the_pytest_fixture_serves_pixazo(pytester: pytest.Pytester) -> None:
             assert failed["error_code"] == "POSE_DETECTION_FAILED"
             done = httpx.post(poll, json={"request_id": second}, headers=headers).json()
             assert done["status"] == "COMPLETED"
-            assert {p["dialect"] for p in fashn_mock.predictions} == {"pixazo"}
-            assert fashn_mock.credits.spent_usd == 0.075
-            assert len(fashn_mock.requests) == 4
+            assert {p.dialect for p in fashn_mock.predictions()} == {"pixazo"}
+            assert fashn_mock.credits().spent_usd == 0.075
+            assert len(fashn_mock.journal()) == 4
     """)
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)

@@ -109,7 +109,7 @@ def test_detail_view_shows_image_inputs_and_escapes_text(emulator: Emulator,
     assert f'<img class="input-image" src="{image}" alt="input image">' in page
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
     assert page.count('class="input-image"') == 1
-    assert 'data-webhooks' not in page  # no such route in this build: no request
+    assert f'data-webhooks="/_mock/webhooks?prediction_id={run["id"]}"' in page
     assert "no webhook deliveries" in page
     assert "POST /v1/run" in page  # the request that made it, from the journal
     assert f'id="cancel-{run["id"]}"' in page

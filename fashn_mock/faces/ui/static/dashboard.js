@@ -43,13 +43,19 @@
     if (!response.ok) return;
     const html = await response.text();
     if (rendered.get(region) === html) return;
-    // keep keyboard focus where it was: the same element by id, else by position
-    const inside = active && region.contains(active);
-    const position = inside ? focusable(region).indexOf(active) : -1;
+    // keep keyboard focus where it is now (it may have moved while the fetch ran):
+    // the same element by id, else by position
+    const focused = document.activeElement;
+    if (focused && region.contains(focused) && focused.matches("input, select, textarea")) {
+      region.dataset.stale = "1";
+      return;
+    }
+    const inside = focused && region.contains(focused);
+    const position = inside ? focusable(region).indexOf(focused) : -1;
     region.innerHTML = html;
     rendered.set(region, html);
     bindForms(region);
-    if (inside) (document.getElementById(active.id) || focusable(region)[position])?.focus();
+    if (inside) (document.getElementById(focused.id) || focusable(region)[position])?.focus();
   }
   const focusable = (root) => Array.from(root.querySelectorAll(
     "a[href], button, input, select, textarea, summary, video[controls]"));
