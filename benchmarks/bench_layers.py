@@ -18,8 +18,9 @@ Variants (each on a fresh ``Emulator(time_scale=0, limits=False)`` unless named)
   ``NetworkMiddleware``, ``JournalMiddleware``, or both (quiet)
 - ``native-routes``: the emulator's app with only the native routes in its table
 
-The access log goes to a temporary file, as in ``bench_http.py``. Routes: native
-status and run, and Concurred status, as in ``bench_http.py``.
+The access log goes to a temporary file, as in ``bench_http.py``; the garbage collector
+is tuned as ``fashn-mock serve`` tunes it (``cli.tune_gc``) once every variant is made.
+Routes: native status and run, and Concurred status, as in ``bench_http.py``.
 
     .venv/bin/python benchmarks/bench_layers.py [--requests 300] [--rounds 40]
 """
@@ -53,6 +54,7 @@ sys.path.insert(0, str(HERE))
 import bare_app  # noqa: E402
 
 from fashn_mock import Config, Emulator, accesslog  # noqa: E402
+from fashn_mock.cli import tune_gc  # noqa: E402
 from fashn_mock.faces import native  # noqa: E402
 from fashn_mock.faces.journaling import JournalMiddleware  # noqa: E402
 from fashn_mock.faces.network import NetworkMiddleware  # noqa: E402
@@ -246,6 +248,7 @@ async def measure(names: list[str], routes: list[str], requests: int, rounds: in
                       if concurred or route != "concurred"}
         for raw in raws[name].values():
             await connection.check(raw)
+    tune_gc()  # as ``serve`` does before it answers
     cpu: dict[str, dict[str, list[float]]] = {n: {r: [] for r in raws[n]} for n in names}
     for _ in range(rounds):
         for name in names:
