@@ -33,9 +33,11 @@ INTERVAL = 0.05
 MAX_PENDING = 1000
 """Lines held at most before they are written at once (bounded memory and delay)."""
 Entry = tuple[Scope, int, float]
-"""What one line needs: the request's scope (read when the line is written: nothing
-changes its client, method, path, query or version), the response status, and the
-time (Unix seconds; 0 when no line shows it)."""
+"""What one line needs: the request's client, method, path, query string and HTTP
+version (the scope's own keys, copied into a small dict: holding the whole scope until
+the batch is written would keep all it refers to alive through young garbage
+collections, which costs more than the copy), the response status, and the time (Unix
+seconds; 0 when no line shows it)."""
 _SAFE_PATH = re.compile(r"[A-Za-z0-9_.~/-]*")
 """Paths that ``urllib.parse.quote`` leaves as they are."""
 _SENTINELS = {name: f"\x00{name}\x00" for name in ("client", "method", "path", "version")}
@@ -219,7 +221,10 @@ class AccessLog:
         """Note the response ``status`` to the request of ``scope``; written within
         ``interval`` seconds (at once when ``max_pending`` lines wait)."""
         pending = self._pending
-        pending.append((scope, status, time.time() if self.timed else 0.0))
+        pending.append(({"client": scope.get("client"), "method": scope["method"],
+                         "path": scope["path"], "query_string": scope.get("query_string", b""),
+                         "http_version": scope.get("http_version", "1.1")},
+                        status, time.time() if self.timed else 0.0))
         if len(pending) == 1:
             self._timer = asyncio.get_running_loop().call_later(self.interval, self.flush)
         elif len(pending) >= self.max_pending:

@@ -183,6 +183,21 @@ def test_lines_wait_for_the_interval_then_go_in_one_write(logger: logging.Logger
                      'Error']
 
 
+def test_a_line_shows_the_request_as_it_was_answered(logger: logging.Logger) -> None:
+    log = accesslog.take_over(logger)
+    assert log is not None
+    app = log.middleware(answering)
+    scope = request("/s/200")
+
+    async def scenario() -> None:
+        await call(app, scope)
+        scope["path"], scope["method"] = "/changed", "PUT"  # after the answer: not shown
+
+    asyncio.run(scenario())
+    log.flush()
+    assert written(logger, log) == ['INFO:     127.0.0.1:5000 - "GET /s/200 HTTP/1.1" 200 OK']
+
+
 def test_a_full_batch_is_written_at_once(logger: logging.Logger) -> None:
     log = accesslog.take_over(logger)
     assert log is not None
