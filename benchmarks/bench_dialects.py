@@ -89,7 +89,7 @@ def main() -> int:
     rates = asyncio.run(measure(args.requests, args.rounds))
     medians = {name: statistics.median(values) for name, values in rates.items()}
     ratio = medians["concurred"] / medians["native"]
-    result = {
+    result: dict[str, Any] = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {"platform": platform.platform()},
         "settings": {"requests_per_round": args.requests, "rounds": args.rounds,

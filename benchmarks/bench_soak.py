@@ -126,6 +126,14 @@ def uri(data: bytes, kind: str = "jpeg") -> str:
     return f"data:image/{kind};base64," + base64.b64encode(data).decode()
 
 
+ODD_INPUTS: list[tuple[str, dict[str, Any]]] = [
+    ("background-remove", {"num_images": -100}), ("tryon-v1.6", {"num_images": 3}),
+    ("background-remove", {"num_images": 0}), ("background-remove", {"seed": "x"}),
+    ("image-to-video", {"return_base64": True, "num_images": "abc"}),
+    ("model-variation", {"resolution": "4k", "num_images": 1e308}),
+    ("background-remove", {"\u00e9\u00e8": [None, {"a": -1}], "": 2**70})]
+
+
 class Images(BaseHTTPRequestHandler):
     """``/img/<n>.jpg`` at once; ``/slow/<n>.jpg`` one byte every 0.5 s; ``/text``."""
 
@@ -365,12 +373,7 @@ class Soak:
 
     # hostile traffic
     async def undeclared(self) -> None:
-        model, odd = self.rng.choice([
-            ("background-remove", {"num_images": -100}), ("tryon-v1.6", {"num_images": 3}),
-            ("background-remove", {"num_images": 0}), ("background-remove", {"seed": "x"}),
-            ("image-to-video", {"return_base64": True, "num_images": "abc"}),
-            ("model-variation", {"resolution": "4k", "num_images": 1e308}),
-            ("background-remove", {"\u00e9\u00e8": [None, {"a": -1}], "": 2**70})])
+        model, odd = self.rng.choice(ODD_INPUTS)
         image = "model_image" if model.startswith(("tryon", "model-")) else "image"
         inputs = {image: f"{self.images}/img/1.jpg", **odd}
         if model == "tryon-v1.6":

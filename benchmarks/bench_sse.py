@@ -81,7 +81,7 @@ def serve(port: int, record: Path) -> int:
             os.write(out, f"{payload['prediction_id']} {time.time()!r}\n".encode())
         return original(payload)
 
-    sse.frame = noting  # type: ignore[assignment]
+    sse.frame = noting
     return cli.main(["serve", "--time-scale", "1", "--port", str(port),
                      "--log-level", "warning"])
 
@@ -182,8 +182,9 @@ async def load(url: str, subscribers: int, body: dict[str, Any], per_client: int
     tasks = [asyncio.create_task(subscribe(clients[i // per_client], stream, body, opened,
                                            count, subscribers))
              for i, stream in enumerate(streams)]
-    everything = asyncio.gather(*tasks)
-    await asyncio.wait([asyncio.create_task(opened.wait()), everything],
+    everything: asyncio.Future[list[None]] = asyncio.gather(*tasks)
+    waiting: list[asyncio.Future[Any]] = [asyncio.create_task(opened.wait()), everything]
+    await asyncio.wait(waiting,
                        return_when=asyncio.FIRST_COMPLETED)
     open_seconds = time.monotonic() - started
     await everything
@@ -278,7 +279,7 @@ def main() -> int:
     complete = sum(1 for s in streams if s.frames == expected)
     errors = [s.error for s in streams if s.error]
     spread = (max(finished.values()) - min(finished.values())) if finished else 0.0
-    result = {
+    result: dict[str, Any] = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
         "settings": {"subscribers": args.subscribers, "workload": args.workload,

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from fashn_mock.contract.dialects import get
+from fashn_mock.contract.known_dialects import get
 from fashn_mock.contract.openapi import DIALECTS
 from fashn_mock.contract.report import Report
 from fashn_mock.contract.runner import ALL_SUITES, Options, run_contract

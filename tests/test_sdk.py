@@ -33,9 +33,9 @@ def sdk(server: BackgroundServer) -> Iterator[fashn.Fashn]:
 @pytest.mark.parametrize("model_name", SDK_MODEL_NAMES)
 def test_subscribe_completes_with_credits_used(sdk: fashn.Fashn, model_name: str) -> None:
     updates: list[str] = []
-    result = sdk.predictions.subscribe(
-        model_name=model_name,  # type: ignore[arg-type]
-        inputs=MINIMAL_INPUTS[model_name],  # type: ignore[arg-type]
+    result = sdk.predictions.subscribe(  # type: ignore[call-overload]
+        model_name=model_name,
+        inputs=MINIMAL_INPUTS[model_name],
         poll_interval=10, on_queue_update=lambda s: updates.append(s.status))
     assert result.status == "completed", result.error
     spec = BY_NAME[model_name]
@@ -56,8 +56,8 @@ def test_sdk_model_list_matches_the_catalog() -> None:
 
 def test_run_and_status_errors_map_to_sdk_exceptions(sdk: fashn.Fashn) -> None:
     with pytest.raises(fashn.BadRequestError) as bad:
-        sdk.predictions.run(model_name="tryon-v1.6",
-                            inputs={"model_image": "https://x/a.png"})  # type: ignore[typeddict-item]
+        sdk.predictions.run(model_name="tryon-v1.6",  # type: ignore[call-overload]
+                            inputs={"model_image": "https://x/a.png"})
     assert "garment_image" in str(bad.value)
     with pytest.raises(fashn.NotFoundError):
         sdk.predictions.status("no-such-id")

@@ -97,14 +97,14 @@ def test_the_switchable_app_falls_back_to_its_default() -> None:
     default, current = Emulator(), Emulator()
     switch = SwitchableApp(default.app)
     headers = {"Authorization": "Bearer k"}
-    with httpx_client(switch, headers=headers) as client:  # type: ignore[arg-type]
+    with httpx_client(switch, headers=headers) as client:
         client.post("/_mock/keys/k/credits", content=b"")  # a refusal: any answer will do
         switch.target = current.app
         assert client.put("/_mock/keys/k/credits", json={"total": 1}).status_code == 200
         switch.target = None
         assert client.get("/_mock/keys/k/credits").json()["credits"]["total"] != 1
     assert current.credits("k").total == 1
-    with httpx_client(SwitchableApp(), headers=headers) as client:  # type: ignore[arg-type]
+    with httpx_client(SwitchableApp(), headers=headers) as client:
         answer = client.get("/v1/credits")
     assert answer.status_code == 503 and "no emulator is active" in answer.json()["message"]
     assert asyncio.run(_lifespan(SwitchableApp())) is None

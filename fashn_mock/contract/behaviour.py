@@ -25,10 +25,10 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from fashn_mock.contract.components import TERMINAL
 from fashn_mock.contract.target import retry_after_seconds
 
 STATUS_PREFIX = "/v1/status/"
-TERMINAL = ("completed", "failed", "canceled", "time_out")
 CREDITS_USED = "x-fashn-credits-used"
 UNREAD = ("lost-response", "truncate", "malformed")
 """Network faults after which the client could not read a processed answer (so too

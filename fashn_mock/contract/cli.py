@@ -102,7 +102,7 @@ def run(params: dict[str, Any]) -> int:
     import httpx
     from rich.console import Console
 
-    from fashn_mock.contract.dialects import get
+    from fashn_mock.contract.known_dialects import get
     from fashn_mock.contract.runner import Options, run_contract
     from fashn_mock.contract.target import Target
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
@@ -21,12 +21,8 @@ from fashn_mock.contract.budget import UNLOADABLE_IMAGE, Pricing
 from fashn_mock.contract.components import example_inputs
 from fashn_mock.contract.dialects import Call, Dialect, Doc, Reading, json_object
 from fashn_mock.contract.openapi_concurred import PATHS
+from fashn_mock.contract.probing import INVALID_KEY, NO_BODY, Probe
 from fashn_mock.contract.samples import SCRIPTED_POSE_ERROR, Template, tiny_png
-from fashn_mock.contract.target import INVALID_KEY
-
-if TYPE_CHECKING:
-    from fashn_mock.contract.probes import Probe
-    from fashn_mock.contract.target import Target
 
 RUN, STATUS, SUBSCRIBE = PATHS["run"], PATHS["status"], PATHS["subscribe"]
 PRICING = Pricing(gateway.BY_NAME)
@@ -87,8 +83,8 @@ class Concurred(Dialect):
     def out_of_credits(self, response: httpx.Response) -> bool:
         return self.error_name(response) == "INSUFFICIENT_CREDITS"
 
-    def balance_call(self, key: str, target: Target) -> Call | None:
-        if not target.is_emulator:
+    def balance_call(self, key: str, on_emulator: bool) -> Call | None:
+        if not on_emulator:
             return None
         return Call("GET", f"/_mock/keys/{key}/credits", absolute=True)
 
@@ -119,7 +115,6 @@ def valid_body() -> dict[str, Any]:
 
 
 def probes() -> list[Probe]:
-    from fashn_mock.contract.probes import NO_BODY, Probe
 
     json_header = {"Content-Type": "application/json"}
     unknown = STATUS.replace("{id}", str(uuid.uuid4()))

@@ -13,23 +13,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
 from fashn_mock.catalog.gateways import pixazo as gateway
+from fashn_mock.catalog.gateways.pixazo import BASES, REQUEST_ID_PREFIX, RESULT, SUBMIT
+from fashn_mock.catalog.gateways.pixazo import ERROR_TEXTS as TEXTS
 from fashn_mock.contract.budget import UNLOADABLE_IMAGE, Pricing
 from fashn_mock.contract.components import example_inputs
 from fashn_mock.contract.dialects import Call, Dialect, Doc, Reading, json_object
+from fashn_mock.contract.probing import INVALID_KEY, Probe
 from fashn_mock.contract.samples import SCRIPTED_POSE_ERROR, Template, tiny_png
-from fashn_mock.contract.target import INVALID_KEY
-from fashn_mock.faces.pixazo.bodies import REQUEST_ID_PREFIX
-from fashn_mock.faces.pixazo.errors import TEXTS
-from fashn_mock.faces.pixazo.routes import BASES, RESULT, SUBMIT
-
-if TYPE_CHECKING:
-    from fashn_mock.contract.probes import Probe
-    from fashn_mock.contract.target import Target
 
 PRICING = Pricing({}, flat=gateway.SPEC, price=lambda spec, inputs: 1)
 """Every request is one unit (USD 0.075), whatever ``num_samples``."""
@@ -104,8 +99,8 @@ class Pixazo(Dialect):
     def out_of_credits(self, response: httpx.Response) -> bool:
         return False
 
-    def balance_call(self, key: str, target: Target) -> Call | None:
-        if not target.is_emulator:
+    def balance_call(self, key: str, on_emulator: bool) -> Call | None:
+        if not on_emulator:
             return None
         return Call("GET", f"/_mock/keys/{key}/credits", absolute=True)
 
@@ -138,7 +133,6 @@ def valid_body() -> dict[str, Any]:
 
 
 def probes() -> list[Probe]:
-    from fashn_mock.contract.probes import Probe
 
     json_header = {"Content-Type": "application/json"}
     valid = valid_body()

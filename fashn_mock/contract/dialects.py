@@ -2,7 +2,7 @@
 contract is, how it authenticates, how a prediction is submitted, polled and read,
 what it costs and which suites apply. The suites are written once against this
 interface (``Dialect``); ``get(name)`` returns ``native``, ``concurred`` or ``pixazo``
-(``dialect_concurred``, ``dialect_pixazo``).
+(``known_dialects``; the gateways in ``dialect_concurred``, ``dialect_pixazo``).
 
 Paths in a ``Call`` are the contract's paths; ``Target.base_path`` (where the
 dialect's API lives on a server, e.g. Pixazo's ``/fashn-virtual-try-on-917/v1``) is
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
@@ -24,11 +24,9 @@ from fashn_mock.contract.budget import NATIVE as NATIVE_PRICING
 from fashn_mock.contract.budget import Pricing
 from fashn_mock.contract.components import component_name
 from fashn_mock.contract.document import Document, document
-from fashn_mock.contract.samples import Template
-
-if TYPE_CHECKING:
-    from fashn_mock.contract.probes import Probe
-    from fashn_mock.contract.target import Sender, Target
+from fashn_mock.contract.probing import Probe, auth_probes, body_probes
+from fashn_mock.contract.samples import Template, templates
+from fashn_mock.contract.strict import check_request
 
 Doc = dict[str, Any]
 NO_JSON: Any = object()
@@ -154,8 +152,9 @@ class Dialect:
     balance_in_contract: bool = True
     """Whether ``balance_call`` is an operation of the contract (else the control API)."""
 
-    def balance_call(self, key: str, target: Target) -> Call | None:
-        """A request that reads ``key``'s balance, if the target offers one."""
+    def balance_call(self, key: str, on_emulator: bool) -> Call | None:
+        """A request that reads ``key``'s balance, if the target offers one (gateways:
+        fashn-mock's control API only)."""
         return Call("GET", "/v1/credits")
 
     def read_balance(self, response: httpx.Response) -> int | None:
@@ -164,26 +163,15 @@ class Dialect:
         total = credits.get("total") if isinstance(credits, dict) else None
         return total if isinstance(total, int) and response.status_code == 200 else None
 
-    def balance(self, sender: Sender, key: str | None = None) -> int | None:
-        """``key``'s balance (default: the target's key), or None when unknown."""
-        call = self.balance_call(key or sender.target.api_key, sender.target)
-        if call is None:
-            return None
-        return self.read_balance(sender.call(call, key=key or ...))
-
     def balance_curl(self) -> str:
         """How a reader checks the balance by hand."""
         return 'curl -sS "$BASE_URL/v1/credits" -H "Authorization: Bearer $FASHN_API_KEY"'
 
     # --- what the suites send --------------------------------------------------------------
     def probes(self) -> list[Probe]:
-        from fashn_mock.contract.probes import auth_probes, body_probes
-
         return [*auth_probes(), *body_probes()]
 
     def templates(self) -> list[Template]:
-        from fashn_mock.contract.samples import templates
-
         return templates()
 
     def expected_outputs(self, body: Any) -> int:
@@ -198,8 +186,6 @@ class Dialect:
 
     def accepts_body(self, body: Any) -> bool:
         """Whether a correct API accepts this run body (then it creates a prediction)."""
-        from fashn_mock.contract.strict import check_request
-
         violations = check_request("POST", self.run_path, body=body, dialect=self.name)
         return not any(v.location == "body" and not v.problem.endswith(IGNORED_BY_THE_API)
                        for v in violations)
@@ -243,21 +229,3 @@ class Dialect:
 
 
 NATIVE = Dialect()
-
-
-def get(name: str) -> Dialect:
-    """The dialect called ``name`` (``ValueError`` for an unknown one)."""
-    if name == "concurred":
-        from fashn_mock.contract.dialect_concurred import CONCURRED
-
-        return CONCURRED
-    if name == "pixazo":
-        from fashn_mock.contract.dialect_pixazo import PIXAZO
-
-        return PIXAZO
-    if name != "native":
-        raise ValueError(f"unknown dialect {name!r}; known: {', '.join(NAMES)}")
-    return NATIVE
-
-
-NAMES: Sequence[str] = ("native", "concurred", "pixazo")

@@ -26,6 +26,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from fashn_mock.contract import openapi
+from fashn_mock.contract.streams import check_stream
 
 Doc = dict[str, Any]
 URI = "urn:fashn-mock:contract"
@@ -151,8 +152,6 @@ class Document:
             return [*problems, f"content-type {media or '(none)'} is not documented "
                                f"(documented: {', '.join(content)})"]
         if media == SSE:
-            from fashn_mock.contract.streams import check_stream
-
             text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body or ""
             return problems + check_stream(self, f"{pointer}/content/{_escape(media)}", text)
         try:

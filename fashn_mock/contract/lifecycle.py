@@ -26,14 +26,15 @@ from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
+from fashn_mock.contract.components import TERMINAL
 from fashn_mock.contract.context import Context
 from fashn_mock.contract.dialects import Call, Reading
+from fashn_mock.contract.probing import INVALID_KEY
 from fashn_mock.contract.report import SuiteResult
 from fashn_mock.contract.samples import Template, templates, tiny_png
-from fashn_mock.contract.target import INVALID_KEY, retry_after_seconds
+from fashn_mock.contract.target import retry_after_seconds
 
 ORDER = {"starting": 0, "in_queue": 1, "processing": 2}
-TERMINAL = ("completed", "failed", "canceled", "time_out")
 STEPS = 20
 MAX_RETRY_AFTER = 3600
 HISTORY = 8
@@ -154,7 +155,7 @@ def lifecycle_machine(ctx: Context, suite: SuiteResult, *, settle_timeout: float
             return again
 
         def balance(self) -> int | None:
-            call = dialect.balance_call(self.run.key, target)
+            call = dialect.balance_call(self.run.key, bool(target.is_emulator))
             if call is None:
                 return None
             if dialect.balance_in_contract:

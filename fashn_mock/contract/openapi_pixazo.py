@@ -11,9 +11,9 @@ from typing import Any
 
 from fashn_mock import __version__
 from fashn_mock.catalog.gateways import pixazo as gateway
+from fashn_mock.catalog.gateways.pixazo import BASES, RESULT, SUBMIT
+from fashn_mock.catalog.gateways.pixazo import ERROR_TEXTS as TEXTS
 from fashn_mock.contract.components import example_inputs, inputs_component, ref
-from fashn_mock.faces.pixazo.errors import TEXTS
-from fashn_mock.faces.pixazo.routes import BASES, RESULT, SUBMIT
 
 Doc = dict[str, Any]
 

@@ -1,99 +1,14 @@
-"""Scripted checks that cost nothing: auth errors, malformed bodies, unknown ids and
-the credits endpoint. Every response is also checked against the contract.
-
-Run bodies are passed through ``budget.make_free`` first: if the API wrongly
-accepted one, the prediction would fail to load its images, which is free. The
-probes here are the native ones; each dialect lists its own (``Dialect.probes``).
-"""
+"""The probes suite: each of the target dialect's scripted probes (``probing``) sent
+once, its status and error name compared, its response checked against the contract."""
 
 from __future__ import annotations
 
 import time
-import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
-from fashn_mock import catalog
-from fashn_mock.contract.budget import make_free
-from fashn_mock.contract.components import example_inputs
+from fashn_mock.contract.probing import INVALID_KEY, NO_BODY, Probe
 from fashn_mock.contract.report import Failure, SuiteResult
-from fashn_mock.contract.target import INVALID_KEY, Sender
-
-OPERATIONS = (("POST", "/v1/run"), ("GET", "/v1/status/{id}"), ("GET", "/v1/credits"))
-NO_BODY = object()
-
-
-@dataclass(frozen=True)
-class Probe:
-    name: str
-    method: str
-    path: str
-    status: int
-    error: str | None = None
-    """The ``error`` name the body must carry."""
-    key: Any = ...
-    headers: dict[str, str] = field(default_factory=dict)
-    json: Any = NO_BODY
-    content: bytes | None = None
-    key_in: str | None = None
-    """Send the target's key in this header instead of the dialect's usual one."""
-    absolute: bool = False
-    """``path`` is the server's, not under the dialect's base path."""
-    schema: str | None = None
-    """Check the body against this schema (a JSON pointer) instead of the operation's
-    responses: for requests that are no operation of the contract (wrong method...)."""
-
-
-def _valid_run_body() -> dict[str, Any]:
-    spec = catalog.BY_NAME["tryon-v1.6"]
-    body: dict[str, Any] = make_free({"model_name": spec.name, "inputs": example_inputs(spec)})
-    return body
-
-
-def auth_probes() -> list[Probe]:
-    found = []
-    for method, template in OPERATIONS:
-        path = template.replace("{id}", str(uuid.uuid4()))
-        body = _valid_run_body() if method == "POST" else NO_BODY
-        label = f"{method} {template}"
-        found += [
-            Probe(f"{label} without Authorization -> 401", method, path, 401,
-                  "UnauthorizedAccess", key=None, json=body),
-            Probe(f"{label} with a non-Bearer scheme -> 401", method, path, 401,
-                  "UnauthorizedAccess", key=None, headers={"Authorization": "Basic Zm9vOmJhcg=="},
-                  json=body),
-            Probe(f"{label} with a Bearer scheme but no key -> 401", method, path, 401,
-                  "UnauthorizedAccess", key=None, headers={"Authorization": "Bearer"},
-                  json=body),
-            Probe(f"{label} with an invalid key -> 401", method, path, 401,
-                  "UnauthorizedAccess", key=INVALID_KEY, json=body),
-        ]
-    return found
-
-
-def body_probes() -> list[Probe]:
-    valid = _valid_run_body()
-    return [
-        Probe("POST /v1/run with an empty body -> 400", "POST", "/v1/run", 400, "BadRequest",
-              content=b"", headers={"Content-Type": "application/json"}),
-        Probe("POST /v1/run with malformed JSON -> 400", "POST", "/v1/run", 400, "BadRequest",
-              content=b'{"model_name": ', headers={"Content-Type": "application/json"}),
-        Probe("POST /v1/run with a JSON array -> 400", "POST", "/v1/run", 400, "BadRequest",
-              json=[valid]),
-        Probe("POST /v1/run with an unknown model_name -> 400", "POST", "/v1/run", 400,
-              "BadRequest", json={**valid, "model_name": "tryon-v0.0-unknown"}),
-        Probe("POST /v1/run with a non-string model_name -> 400", "POST", "/v1/run", 400,
-              "BadRequest", json={**valid, "model_name": 16}),
-        Probe("POST /v1/run with inputs not an object -> 400", "POST", "/v1/run", 400,
-              "BadRequest", json={**valid, "inputs": "model_image"}),
-        Probe("POST /v1/run without inputs -> 400", "POST", "/v1/run", 400, "BadRequest",
-              json={"model_name": "tryon-v1.6"}),
-        Probe("GET /v1/status/{id} of an unknown id -> 404", "GET",
-              f"/v1/status/{uuid.uuid4()}", 404, "NotFound"),
-        Probe("GET /v1/status/{id} of a malformed id -> 404", "GET",
-              "/v1/status/not-a-prediction-id", 404, "NotFound"),
-        Probe("GET /v1/credits -> 200", "GET", "/v1/credits", 200),
-    ]
+from fashn_mock.contract.target import Sender
 
 
 def run_probes(sender: Sender) -> SuiteResult:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from fashn_mock.contract.budget import Budget
+from fashn_mock.contract.components import TERMINAL
 from fashn_mock.contract.context import Context
 from fashn_mock.contract.dialects import NATIVE, Dialect
 from fashn_mock.contract.report import Failure, Report, SuiteResult
@@ -24,7 +25,6 @@ from fashn_mock.contract.target import Sender, Target
 
 SUITES = NATIVE.suites
 """The native suites, in order (each dialect lists its own: ``Dialect.suites``)."""
-TERMINAL = ("completed", "failed", "canceled", "time_out")
 
 
 @dataclass
@@ -93,7 +93,7 @@ def run_contract(target: Target, options: Options | None = None,
         ctx = _context(sender, options)
         report = Report(target=_describe(target), budget=_budget_text(ctx.budget, dialect),
                         dialect=dialect.name)
-        before = dialect.balance(sender)
+        before = sender.balance()
         for number, name in enumerate(suites, 1):
             hear.suite_started(name, number, len(suites))
             report.suites.append(_run_one(name, ctx, options))
@@ -101,7 +101,7 @@ def run_contract(target: Target, options: Options | None = None,
         if ctx.created and not ctx.budget.unlimited:
             hear.note(f"waiting for the {len(ctx.created)} prediction(s) this run created ...")
             _settle(sender, ctx.created, options.settle_timeout, report)
-        _spending(report, ctx.budget, before, dialect.balance(sender), dialect)
+        _spending(report, ctx.budget, before, sender.balance(), dialect)
         if sender.advanced:
             report.notes.append(f"moved the emulator's clock {sender.advanced:g} s forward "
                                 "through /_mock (simulated waits, Retry-After, settling)")

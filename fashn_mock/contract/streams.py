@@ -10,15 +10,23 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from fashn_mock.contract.document import Document
+from typing import Any, Protocol
 
 LINE_ENDS = re.compile(r"\r\n|\r|\n")
 MAX_EVENTS = 10_000
 """Events read from one stream; a longer stream is reported, not read on."""
 MAX_PROBLEMS = 20
+
+
+class Contract(Protocol):
+    """What a stream check reads of a contract (``document.Document`` is one)."""
+
+    @property
+    def raw(self) -> dict[str, Any]: ...
+
+    def resolve(self, spec: dict[str, Any]) -> dict[str, Any]: ...
+
+    def schema_errors(self, pointer: str, instance: Any) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -71,7 +79,7 @@ def parse(text: str, limit: int = MAX_EVENTS) -> list[Event]:
     return events
 
 
-def check_stream(doc: Document, media_pointer: str, text: str) -> list[str]:
+def check_stream(doc: Contract, media_pointer: str, text: str) -> list[str]:
     """How a whole stream breaks the contract at ``media_pointer`` (the media type
     object of a ``text/event-stream`` response)."""
     events = parse(text)
@@ -81,7 +89,7 @@ def check_stream(doc: Document, media_pointer: str, text: str) -> list[str]:
     return problems
 
 
-def check_events(doc: Document, media_pointer: str, events: list[Event]) -> list[str]:
+def check_events(doc: Contract, media_pointer: str, events: list[Event]) -> list[str]:
     """Each event's shape, then the order of the stream."""
     media = _at(doc, media_pointer)
     problems: list[str] = []
@@ -156,7 +164,7 @@ def _ascending(payloads: list[dict[str, Any]], repeated: dict[str, Any]) -> list
     return []
 
 
-def _variant(doc: Document, pointer: str, payload: Any) -> str:
+def _variant(doc: Contract, pointer: str, payload: Any) -> str:
     """The ``oneOf`` branch of the schema at ``pointer`` whose ``type`` const is the
     payload's (for errors that name the field), else ``pointer`` itself."""
     schema = doc.resolve(_at(doc, pointer))
@@ -182,7 +190,7 @@ def _content_pointer(schema: Any, pointer: str) -> str | None:
     return None
 
 
-def _at(doc: Document, pointer: str) -> dict[str, Any]:
+def _at(doc: Contract, pointer: str) -> dict[str, Any]:
     node: Any = doc.raw
     for part in pointer.removeprefix("/").split("/"):
         node = node[part.replace("~1", "/").replace("~0", "~")]

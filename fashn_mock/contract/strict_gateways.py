@@ -18,7 +18,7 @@ from typing import Any
 
 from fashn_mock.catalog.gateways import concurred, pixazo
 from fashn_mock.contract.document import Document, document
-from fashn_mock.contract.strict import (
+from fashn_mock.contract.violations import (
     NO_BODY,
     Violation,
     inputs_violations,

@@ -17,17 +17,16 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-if TYPE_CHECKING:
-    from fashn_mock.contract.dialects import Call, Dialect
+from fashn_mock.contract.dialects import Call, Dialect
+from fashn_mock.contract.known_dialects import get
 
 DEFAULT_KEY_ENV = "FASHN_API_KEY"
 OTHER_KEY_ENV = "FASHN_OTHER_API_KEY"
-INVALID_KEY = "fa-contract-invalid-key-0000"
 REAL_HOSTS = ("api.fashn.ai",)
 
 
@@ -92,8 +91,6 @@ class Target:
     @property
     def speaks(self) -> Dialect:
         """The dialect object (``ValueError`` for an unknown name)."""
-        from fashn_mock.contract.dialects import get
-
         return get(self.dialect)
 
     @property
@@ -194,6 +191,15 @@ class Sender:
                     and not self.target.speaks.out_of_credits(response)):
                 return response
             self.pause(wait)
+
+    def balance(self, key: str | None = None) -> int | None:
+        """``key``'s balance (default: the target's key) in the dialect's unit, or None
+        when the target offers no way to read it."""
+        chosen = key or self.target.api_key
+        call = self.target.speaks.balance_call(chosen, bool(self.target.is_emulator))
+        if call is None:
+            return None
+        return self.target.speaks.read_balance(self.call(call, key=key or ...))
 
     def count(self) -> None:
         """Count one request sent (from any thread)."""

@@ -31,7 +31,7 @@ from fashn_mock.catalog.rules import Size
 from fashn_mock.media import decode
 from fashn_mock.media.fetch import Fetcher, FetchError
 from fashn_mock.media.held import HeldInputs, token
-from fashn_mock.media.render import DicePrefix, draw_target
+from fashn_mock.media.job import DicePrefix, draw_target
 from fashn_mock.validation import RunRequest, canonical_json, canonical_pieces
 
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)

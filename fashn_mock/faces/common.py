@@ -1,5 +1,6 @@
 """Plumbing every HTTP face shares: bounded body reading, the request's host, API key
-headers, rate-window headers, and turning domain errors into responses."""
+headers, rate-window headers, turning domain errors into responses, and whether a run
+body may be submitted on the event loop."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from functools import wraps
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fashn_mock.engine import Engine
 from fashn_mock.engine.errors import BodyTooLarge, DomainError, Unauthenticated, Window
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -92,3 +94,14 @@ def window_headers(window: Window) -> dict[str, str]:
 def retry_after(seconds: float | None, default: int = 1) -> str:
     """A ``Retry-After`` value: whole seconds, at least 1."""
     return str(default if seconds is None else max(1, math.ceil(seconds)))
+
+
+INLINE_BODY_BYTES = 16 * 1024
+
+
+def runs_inline(raw: bytes, engine: Engine) -> bool:
+    """Whether submitting this body may run on the event loop: decoding data URIs and
+    fetching URLs (which may point back at this very server) must not, so only small
+    bodies with no image data (no ``data:``, no escapes that could spell one) do."""
+    return (len(raw) <= INLINE_BODY_BYTES and engine.fetcher is None
+            and b"data:" not in raw and b"\\u" not in raw)

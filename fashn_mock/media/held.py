@@ -7,14 +7,14 @@ renderer needs of the image is held here, once for every prediction that sent it
 What is held for an image drawn at ``target`` pixels is the smaller of
 
 - the uploaded file's bytes, decoded at render time exactly as before, or
-- the pixels ``sources.open_image(raw, target)`` decodes: the very image the renderer
+- the pixels ``opening.open_image(raw, target)`` decodes: the very image the renderer
   would have drawn from the data URI (a 26 MB PNG drawn at 1024x1024 keeps ~3 MB),
   when the header says they take at most half the file's bytes.
 
 Either way a render sees the same pixels as from the data URI itself, so output bytes
 do not change. Entries are dropped least recently used first beyond ``budget_bytes``
 (``--input-cache-mb``); an input released before its output is rendered is drawn as
-the labelled placeholder (``media.render.explain`` says why).
+the labelled placeholder (``media.job.explain`` says why).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageFile
 
 from fashn_mock.catalog.rules import Size
-from fashn_mock.media.sources import open_image, prepared_bytes
+from fashn_mock.media.opening import open_image, prepared_bytes
 
 PREFIX = "fashn-mock-input:sha256:"
 TOKEN = re.compile(r"fashn-mock-input:sha256:([0-9a-f]{64})")

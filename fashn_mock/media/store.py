@@ -18,7 +18,8 @@ from concurrent.futures import Future
 
 from fashn_mock.media.fetch import Fetcher
 from fashn_mock.media.held import HeldInputs
-from fashn_mock.media.render import RenderJob, render
+from fashn_mock.media.job import RenderJob
+from fashn_mock.media.render import render
 from fashn_mock.media.sources import ImageLoader
 
 Renderer = Callable[[RenderJob], bytes]

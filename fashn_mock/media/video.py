@@ -26,7 +26,7 @@ from PIL import Image
 
 from fashn_mock.media import canvas
 from fashn_mock.media.compose import compose
-from fashn_mock.media.render import RenderJob, explain, scene_for
+from fashn_mock.media.job import RenderJob, explain, scene_for
 from fashn_mock.media.sources import ImageLoader
 
 FPS = 12

@@ -15,7 +15,7 @@ from fashn_mock import BackgroundServer, Emulator
 KEY = "fa-Rec0rdK3y-5ecretHashValue0123456789"
 """A key of the documented shape (fa-UNIQUE_ID-HASH): it must never reach disk."""
 AUTH = {"Authorization": f"Bearer {KEY}"}
-TRYON = {"model_name": "tryon-v1.6",
+TRYON: dict[str, Any] = {"model_name": "tryon-v1.6",
          "inputs": {"model_image": "https://example.com/m.jpg",
                     "garment_image": "https://example.com/g.jpg", "mode": "performance"}}
 
@@ -73,12 +73,12 @@ def drive(client: httpx.Client, body: dict[str, Any], advance: Any = None,
     return observed
 
 
-FAILING = {"model_name": "tryon-v1.6",
+FAILING: dict[str, Any] = {"model_name": "tryon-v1.6",
            "inputs": {"model_image": "https://example.com/bad-pose.jpg",
                       "garment_image": "https://example.com/g.jpg"}}
-BASE64 = {"model_name": "background-remove",
+BASE64: dict[str, Any] = {"model_name": "background-remove",
           "inputs": {"image": "https://example.com/bag.jpg", "return_base64": True}}
-LIMITED = {"model_name": "edit", "inputs": {"image": "https://example.com/a.jpg",
+LIMITED: dict[str, Any] = {"model_name": "edit", "inputs": {"image": "https://example.com/a.jpg",
                                             "prompt": "make it red"}}
 
 

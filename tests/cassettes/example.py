@@ -8,6 +8,7 @@ timeline is deterministic; the client polls every 0.5 s of that clock.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -17,10 +18,10 @@ from tests.cassettes.conftest import drive
 
 FOLDER = Path(__file__).resolve().parents[2] / "fixtures" / "cassettes"
 KEY = "fa-Examp1eKey-NotARealSecret0000"
-TRYON = {"model_name": "tryon-v1.6",
+TRYON: dict[str, Any] = {"model_name": "tryon-v1.6",
          "inputs": {"model_image": "https://example.com/model.jpg",
                     "garment_image": "https://example.com/shirt.jpg", "mode": "performance"}}
-NO_POSE = {"model_name": "tryon-v1.6",
+NO_POSE: dict[str, Any] = {"model_name": "tryon-v1.6",
            "inputs": {"model_image": "https://example.com/no-pose.jpg#fashn-mock-error=PoseError",
                       "garment_image": "https://example.com/shirt.jpg"}}
 

@@ -74,7 +74,9 @@ def test_serve_replays_the_example_cassette_by_polls() -> None:
         miss = client.post("/v1/run", json={**body, "inputs": {**body["inputs"],
                                                                "mode": "quality"}})
     assert replayed.statuses == recorded
-    assert output.content == (FOLDER / cassette.interactions[0].outputs[0].file).read_bytes()
+    recorded_file = cassette.interactions[0].outputs[0].file
+    assert recorded_file is not None
+    assert output.content == (FOLDER / recorded_file).read_bytes()
     assert miss.status_code == 400
     assert 'inputs.mode: recorded "performance", sent "quality"' in miss.json()["message"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from fashn_mock.cassettes.format import Interaction, Request, Response, Step
 from fashn_mock.cli import main
 from tests.cassettes.conftest import Recording
 
-RUN = {"model_name": "tryon-v1.6",
+RUN: dict[str, Any] = {"model_name": "tryon-v1.6",
        "inputs": {"model_image": "https://x/m.jpg", "garment_image": "https://x/g.jpg"}}
 JSON = {"content-type": "application/json"}
 

@@ -18,13 +18,15 @@ def test_the_sdk_sees_the_recorded_session() -> None:
     source = ReplaySource.load(FOLDER, by_polls=True, strict=True).attach(emulator)
     with emulator:  # FASHN_BASE_URL/FASHN_API_KEY point at it
         client = fashn.Fashn()
-        result = client.predictions.subscribe(poll_interval=0.001, **TRYON)
+        result = client.predictions.subscribe(poll_interval=0.001, **TRYON)  # type: ignore[call-overload]
         output = httpx.get(result.output[0]).content
-        failed = client.predictions.subscribe(poll_interval=0.001, **NO_POSE)
+        failed = client.predictions.subscribe(poll_interval=0.001, **NO_POSE)  # type: ignore[call-overload]
         polls = emulator.journal(path="/v1/status/")
     assert result.status == "completed" and result.credits_used == 1
     tryon = cassette.interactions[0]
-    assert output == (FOLDER / tryon.outputs[0].file).read_bytes()
+    recorded_file = tryon.outputs[0].file
+    assert recorded_file is not None
+    assert output == (FOLDER / recorded_file).read_bytes()
     assert failed.status == "failed" and failed.error is not None
     assert failed.error.name == "PoseError"
     recorded_polls = sum(s.polls for i in cassette.interactions for s in i.timeline)

@@ -97,6 +97,7 @@ def test_what_a_prediction_looks_like_on_disk(recording: Recording) -> None:
     (output,) = tryon.outputs
     assert output.name == "output_0.png" and output.content_type == "image/png"
     assert terminal.body["output"] == [output.file]
+    assert output.file is not None
     assert (folder / output.file).read_bytes() == recording.output_bytes
     assert failed.terminal is not None and failed.terminal.response.body["error"]["name"] == \
         "PoseError"
@@ -203,7 +204,7 @@ def test_the_control_plane_is_not_exposed(tmp_path: Path, upstream: Upstream) ->
 
 def test_one_http_client_serves_the_whole_session(tmp_path: Path, upstream: Upstream,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    created: list[object] = []
+    created: list[httpx.Client | httpx.AsyncClient] = []
     real_init = httpx.AsyncClient.__init__
 
     def counting(self: httpx.AsyncClient, *args: Any, **kwargs: Any) -> None:

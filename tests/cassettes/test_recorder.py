@@ -72,6 +72,7 @@ def test_outputs_are_downloaded_once_and_referenced(tmp_path: Path) -> None:
     (interaction,) = Cassette.load(tmp_path / "c.yaml").interactions
     first, gone, data, expired, clash = interaction.outputs
     assert (first.name, first.content_type) == ("output_0.jpeg", "image/jpeg")
+    assert first.file is not None and data.file is not None
     assert (tmp_path / first.file).read_bytes() == b"bytes of https://cdn.example/p/output_0.jpeg"
     assert gone.file is None and gone.note is not None and "404" in gone.note
     assert gone.value == "https://cdn.example/p/gone.png"

@@ -26,7 +26,7 @@ REPLAY_KEY = {"Authorization": "Bearer fa-ci-key"}
 
 def replayer(recording: Recording, *, time_scale: float = 0, **options: object) -> Emulator:
     emulator = Emulator(manual_clock=True, time_scale=time_scale)
-    ReplaySource.load(recording.path, **options).attach(emulator)  # type: ignore[arg-type]
+    ReplaySource.load(recording.path, **options).attach(emulator)
     return emulator
 
 

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from fashn_mock.cassettes import Cassette, writer
-from fashn_mock.cassettes.format import Request, Response
+from fashn_mock.cassettes import Cassette, atomic, format, writer
+from fashn_mock.cassettes.format import Interaction, Request, Response
 from fashn_mock.cassettes.recorder import Recorder
+from fashn_mock.cassettes.redact import Redactor
 
 KEY = "s3cret-token-value-42"
 
@@ -28,7 +29,7 @@ class Gate:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.entered, self.release = threading.Event(), threading.Event()
         self.writes = 0
-        real = writer.write_atomic
+        real = atomic.write_atomic
 
         def gated(path: Path, data: bytes) -> None:
             self.writes += 1
@@ -59,9 +60,13 @@ def test_changes_made_during_a_write_are_batched_into_the_next(
 def test_only_changed_entries_are_dumped_again(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     dumped: list[str] = []
-    real = writer.dump_interaction
-    monkeypatch.setattr(writer, "dump_interaction",
-                        lambda i, r: dumped.append(i.request.path) or real(i, r))
+    real = format.dump_interaction
+
+    def noting(interaction: Interaction, redactor: Redactor | None = None) -> str:
+        dumped.append(interaction.request.path)
+        return real(interaction, redactor)
+
+    monkeypatch.setattr(writer, "dump_interaction", noting)
     rec = Recorder(Cassette(tmp_path / "c.yaml"))
     for n in range(50):
         credits(rec, n)
@@ -103,7 +108,8 @@ SCRIPT = """
 import sys
 from pathlib import Path
 from fashn_mock.cassettes import Cassette
-from fashn_mock.cassettes.format import Request, Response
+from fashn_mock.cassettes.format import Interaction, Request, Response
+from fashn_mock.cassettes.redact import Redactor
 from fashn_mock.cassettes.recorder import Recorder
 rec = Recorder(Cassette(Path(sys.argv[1])))
 for n in range(300):

@@ -19,6 +19,7 @@ from fashn_mock.contract.budget import (
 )
 from fashn_mock.contract.runner import Options, run_contract
 from fashn_mock.contract.target import Target
+from fashn_mock.steering import PredictionSummary
 from fashn_mock.validation import RunRequest
 from tests.support import URL, tryon
 
@@ -78,7 +79,7 @@ def real_looking(emulator: Emulator) -> Target:
                   is_emulator=False, clock_control=False)
 
 
-def mine(emulator: Emulator) -> list[dict[str, Any]]:
+def mine(emulator: Emulator) -> list[PredictionSummary]:
     return [p for p in emulator.predictions() if p.key == REAL_KEY]
 
 

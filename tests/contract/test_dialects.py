@@ -10,7 +10,7 @@ import pytest
 
 from fashn_mock import Emulator
 from fashn_mock.contract.budget import UNLOADABLE_IMAGE
-from fashn_mock.contract.dialects import NAMES, get
+from fashn_mock.contract.known_dialects import NAMES, get
 from fashn_mock.contract.target import Sender, Target
 
 URL = "https://example.com/person.jpg"
@@ -121,18 +121,18 @@ def test_balances_through_the_control_api_on_an_emulator() -> None:
                         client_factory=emulator.httpx_client)
         sender = Sender(target)
         dialect = target.speaks
-        before = dialect.balance(sender)
+        before = sender.balance()
         template = dialect.templates()[1]  # a two-output prediction that completes
         response = sender.call(dialect.run_call(template.body))
         assert response.status_code == 200, response.text
         emulator.advance(600)
-        spent = (before or 0) - (dialect.balance(sender) or 0)
+        spent = (before or 0) - (sender.balance() or 0)
         assert spent == dialect.pricing.cost(template.body) == (6 if name == "concurred"
                                                                  else 1)
         sender.close()
     real = Target("http://api.example", "k", dialect="pixazo", is_emulator=False,
                   clock_control=False, client_factory=emulator.httpx_client)
-    assert real.speaks.balance(Sender(real)) is None  # no balance route off fashn-mock
+    assert Sender(real).balance() is None  # no balance route off fashn-mock
 
 
 def test_the_sse_suite_only_where_there_is_a_subscribe_route() -> None:

@@ -15,6 +15,8 @@ from openapi_spec_validator import validate
 
 from fashn_mock import Emulator
 from fashn_mock.catalog.gateways import concurred, pixazo
+from fashn_mock.catalog.gateways.pixazo import BASES
+from fashn_mock.catalog.gateways.pixazo import ERROR_TEXTS as TEXTS
 from fashn_mock.cli import cli
 from fashn_mock.contract.components import component_name
 from fashn_mock.contract.document import document
@@ -22,8 +24,6 @@ from fashn_mock.contract.openapi import DIALECTS, build, file_name, render_yaml
 from fashn_mock.engine import errors
 from fashn_mock.faces.concurred.errors import wire_form as concurred_wire
 from fashn_mock.faces.pixazo import bodies
-from fashn_mock.faces.pixazo.errors import TEXTS
-from fashn_mock.faces.pixazo.routes import BASES
 from fashn_mock.validation import parse_run_body
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ PUBLIC_MODULES = {"schemathesis", "schemathesis.errors"}
 
 
 def imports(path: Path) -> list[tuple[str, list[str]]]:
-    found = []
+    found: list[tuple[str, list[str]]] = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found += [(alias.name, []) for alias in node.names]

@@ -124,7 +124,7 @@ def test_by_default_a_real_gateway_is_sent_nothing_it_could_charge(dialect: str)
                           Options(max_sleep=0.01, **QUICK))
     assert report.budget.startswith("0 ")
     assert report.ok, report.render()
-    assert [p for p in emulator.predictions() if p["key"] == KEY] == []
+    assert [p for p in emulator.predictions() if p.key == KEY] == []
     fuzz = report.suites[1]
     assert fuzz.ran and fuzz.skipped and not report.suites[2].ran
     assert not report.suites[3].ran

@@ -16,7 +16,7 @@ def submit(engine: Engine, body: dict[str, Any], key: str = "k") -> str:
 
 
 def statuses(emulator: Emulator, prediction_id: str, step: float, steps: int) -> list[str]:
-    seen = []
+    seen: list[str] = []
     for _ in range(steps):
         seen.append(emulator.engine.status("k", prediction_id).status)
         emulator.advance(step)

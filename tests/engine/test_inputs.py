@@ -150,7 +150,8 @@ def test_an_undecodable_data_uri_is_a_stand_in_and_not_held() -> None:
 
 
 def test_a_prediction_keeps_a_stand_in_and_renders_the_full_inputs_picture() -> None:
-    from fashn_mock.media.render import RenderJob, render
+    from fashn_mock.media.job import RenderJob
+    from fashn_mock.media.render import render
 
     uri = big_uri(300)
     emulator = Emulator(time_scale=0, seed=3)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import math
+from functools import partial
 from typing import Any
 
 from hypothesis import given
@@ -87,10 +88,14 @@ def test_any_value_shortens_to_strict_json(value: Any, depth: int) -> None:
     json.dumps(shorten(value), allow_nan=False, ensure_ascii=False).encode("utf-8")
 
 
+def at_time(at: float, seq: int) -> JournalEntry:
+    return entry(at)
+
+
 def test_the_journal_is_bounded_in_bytes() -> None:
     journal = Journal(capacity=100, max_bytes=10_000)
     for i in range(10):
-        journal.record_lazy(lambda seq, i=i: entry(float(i)), size=3000)
+        journal.record_lazy(partial(at_time, float(i)), size=3000)
     assert journal.bytes <= 10_000 and len(journal) == 3
     assert [e.at for e in journal.entries()] == [7.0, 8.0, 9.0]
     journal.record(entry(10.0), size=50_000)  # larger than the budget: kept alone

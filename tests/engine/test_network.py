@@ -113,7 +113,7 @@ def test_model_rules_ask_for_the_model() -> None:
 
 @pytest.mark.parametrize(("rule", "field"), [
     (NetworkRule("explode"), "fault"), (NetworkRule("reset", times=0), "times"),
-    (NetworkRule("reset", times=True), "times"),  # type: ignore[arg-type]
+    (NetworkRule("reset", times=True), "times"),
     (NetworkRule("reset", path=5), "path"),  # type: ignore[arg-type]
 ])
 def test_bad_rules_are_refused(rule: NetworkRule, field: str) -> None:

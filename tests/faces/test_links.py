@@ -35,8 +35,8 @@ async def app(scope: Any, receive: Any, send: Any) -> None:
 @contextmanager
 def serving(http: str, loop: str) -> Iterator[str]:
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                            lifespan="off", access_log=False, http=http,  # type: ignore[arg-type]
-                            loop=loop)  # type: ignore[arg-type]
+                            lifespan="off", access_log=False, http=http,
+                            loop=loop)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -73,7 +73,7 @@ def test_the_in_process_link_comes_first_and_plain_servers_have_none() -> None:
 
 
 def test_a_socket_link_without_a_socket_still_aborts() -> None:
-    calls = []
+    calls: list[str | bytes] = []
 
     class Transport:
         def get_extra_info(self, name: str) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
 
@@ -66,7 +68,7 @@ def test_oversized_body_is_413_before_reading_it() -> None:
                            413, "BadRequest")
         assert "1000" in message
 
-        def chunks():  # no Content-Length: the stream is cut off while reading
+        def chunks() -> Iterator[bytes]:  # no Content-Length: the stream is cut off while reading
             for _ in range(50):
                 yield b" " * 100
 

@@ -263,7 +263,7 @@ def test_without_a_link_faults_degrade_to_a_broken_answer() -> None:
              "headers": [(b"x-fashn-mock-network", b"reset")]}
     import anyio
 
-    anyio.run(NetworkMiddleware(app, emulator.engine), scope, receive, send)
+    anyio.run(NetworkMiddleware(app, emulator.engine), scope, receive, send)  # type: ignore[arg-type]
     assert sent == [{"type": "http.response.start", "status": 502,
                      "headers": [(b"content-length", b"1")]}]
     [entry] = emulator.journal()
@@ -300,7 +300,7 @@ def test_any_header_value_is_a_fault_or_a_400(value: str) -> None:
     with emulator.httpx_client(headers=AUTH, timeout=0.2) as client:
         try:
             response = client.get("/v1/credits",
-                                  headers={"X-Fashn-Mock-Network": value.encode("latin-1")})
+                                  headers=[(b"x-fashn-mock-network", value.encode("latin-1"))])
         except httpx.TransportError:
             assert emulator.journal()[-1].network_fault is not None
             return

@@ -45,7 +45,7 @@ def sdk(request: pytest.FixtureRequest, emulator: Emulator) -> Iterator[fashn.Fa
 def test_a_reset_status_is_retried_and_ends_completed(sdk: fashn.Fashn,
                                                       emulator: Emulator) -> None:
     emulator.network_next("reset", path="/v1/status", times=2)
-    result = sdk.predictions.subscribe(model_name="tryon-v1.6", inputs=INPUTS,
+    result = sdk.predictions.subscribe(model_name="tryon-v1.6", inputs=INPUTS,  # type: ignore[call-overload]
                                        poll_interval=0.01)
     assert result.status == "completed"
     polls = emulator.journal(path="/v1/status")
@@ -59,13 +59,14 @@ def test_a_reset_status_is_retried_and_ends_completed(sdk: fashn.Fashn,
 def test_a_lost_run_answer_and_the_sdks_retry_make_two_charged_predictions(
         sdk: fashn.Fashn, emulator: Emulator) -> None:
     emulator.network_next("lost-response", path="/v1/run")
-    result = sdk.predictions.subscribe(model_name="tryon-v1.6", inputs=INPUTS,
+    result = sdk.predictions.subscribe(model_name="tryon-v1.6", inputs=INPUTS,  # type: ignore[call-overload]
                                        poll_interval=0.01)
     assert result.status == "completed"
     runs = emulator.journal(path="/v1/run")
     assert [(e.status, (e.network_fault or {}).get("kind")) for e in runs] == [
         (200, "lost-response"), (200, None)]
     lost, retried = (e.prediction_id for e in runs)
+    assert lost is not None and retried is not None
     assert lost != retried and result.id == retried
     predictions = emulator.predictions(key=KEY)
     assert sorted(p.id for p in predictions) == sorted([lost, retried])
@@ -79,7 +80,7 @@ def test_a_lost_run_answer_and_the_sdks_retry_make_two_charged_predictions(
 def test_a_stalled_run_times_out_and_the_retry_charges_again(sdk: fashn.Fashn,
                                                             emulator: Emulator) -> None:
     emulator.network_next("delay=1", path="/v1/run")
-    prediction = sdk.with_options(timeout=0.05).predictions.run(
+    prediction = sdk.with_options(timeout=0.05).predictions.run(  # type: ignore[call-overload]
         model_name="tryon-v1.6", inputs=INPUTS)
     assert len(emulator.predictions(key=KEY)) == 2
     assert prediction.id == emulator.journal(path="/v1/run")[-1].prediction_id

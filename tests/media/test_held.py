@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from fashn_mock.media.held import PREFIX, HeldInputs, is_token, prepare, token
-from fashn_mock.media.sources import open_image
+from fashn_mock.media.opening import open_image
 from tests.media import images
 
 

@@ -14,7 +14,8 @@ from fashn_mock.media import canvas
 from fashn_mock.media.compose import compose
 from fashn_mock.media.decode import data_uri_bytes as decode_uri
 from fashn_mock.media.held import HeldInputs, token
-from fashn_mock.media.render import DicePrefix, RenderJob, draw_target, render, scene_for
+from fashn_mock.media.job import DicePrefix, RenderJob, draw_target, scene_for
+from fashn_mock.media.render import render
 from fashn_mock.media.sources import ImageLoader
 from tests.media import images
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from fashn_mock import Emulator
 from fashn_mock.media.held import HeldInputs
-from fashn_mock.media.render import RenderJob
+from fashn_mock.media.job import RenderJob
 from fashn_mock.media.sources import ImageLoader
 from fashn_mock.media.video import FPS, VideoUnavailable, render_video
 from tests.media import images
@@ -27,7 +27,8 @@ def job(inputs: dict[str, Any], *, seed: int = 42, size: tuple[int, int] = SMALL
 def probe(data: bytes) -> tuple[Any, list[Image.Image]]:
     with av.open(io.BytesIO(data), mode="r") as container:
         stream = container.streams.video[0]
-        frames = [frame.to_image() for frame in container.decode(stream)]
+        frames = [frame.to_image()  # type: ignore[no-untyped-call]
+                  for frame in container.decode(stream)]
         return stream, frames
 
 

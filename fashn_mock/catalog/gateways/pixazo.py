@@ -53,6 +53,21 @@ from fashn_mock.catalog.fields import Schema
 from fashn_mock.catalog.models import BY_NAME
 from fashn_mock.catalog.spec import ModelSpec
 
+BASES = ("/fashn-virtual-try-on-917/v1", "/fashn-virtual-try-on/v1")
+"""Where the API lives: the gateway's page shows the first; its model page the second."""
+SUBMIT, RESULT = "/fashn-virtual-try-on-request", "/fashn-virtual-try-on-request-result"
+REQUEST_ID_PREFIX = "fashn-req-"
+"""A request id is this prefix and the prediction id (nothing else to store)."""
+ERROR_TEXTS: dict[int, str] = {
+    400: "Invalid request parameters",
+    401: "Invalid or missing authentication",
+    403: "Access denied for this operation",
+    404: "Endpoint not found",
+    429: "Rate limit exceeded, please retry later",
+    500: "An unexpected error occurred, please try again later",
+}
+"""Every status Pixazo documents for errors, with its documented text."""
+
 NATIVE = BY_NAME["tryon-v1.6"]
 """The FASHN model behind Pixazo's only endpoint."""
 PRICE_USD = 0.075

@@ -38,12 +38,12 @@ from fashn_mock.faces.common import (
     base_url,
     bearer_key,
     read_body,
+    runs_inline,
     window_headers,
 )
 from fashn_mock.faces.concurred.errors import CODES, error_body, render
 from fashn_mock.faces.concurred.sse import Streams
 from fashn_mock.faces.journaling import Exchange, JournalRoute, Parsed
-from fashn_mock.faces.native import runs_inline
 from fashn_mock.faces.outputs import output_values, renders_inline
 from fashn_mock.faces.terminal_bodies import TerminalBodies
 from fashn_mock.validation import RunRequest, parse_json, parse_run_body

@@ -25,6 +25,7 @@ from fashn_mock.faces.common import (
     base_url,
     read_body,
     require_bearer,
+    runs_inline,
     window_headers,
 )
 from fashn_mock.faces.native.errors import render
@@ -33,7 +34,6 @@ from fashn_mock.faces.terminal_bodies import TerminalBodies
 from fashn_mock.validation import RunRequest, parse_json, parse_run_body, parse_webhook_url
 
 CREDITS_USED_HEADER = "x-fashn-credits-used"
-INLINE_BODY_BYTES = 16 * 1024
 
 
 def payload(engine: Engine, state: PredictionState, url: str) -> dict[str, Any]:
@@ -44,14 +44,6 @@ def payload(engine: Engine, state: PredictionState, url: str) -> dict[str, Any]:
     output = output_values(engine, state, url) if state.status == "completed" else None
     error = prediction.error if state.status in TERMINAL else None
     return {"id": prediction.id, "status": state.status, "output": output, "error": error}
-
-
-def runs_inline(raw: bytes, engine: Engine) -> bool:
-    """Whether submitting this body may run on the event loop: decoding data URIs and
-    fetching URLs (which may point back at this very server) must not, so only small
-    bodies with no image data (no ``data:``, no escapes that could spell one) do."""
-    return (len(raw) <= INLINE_BODY_BYTES and engine.fetcher is None
-            and b"data:" not in raw and b"\\u" not in raw)
 
 
 def webhook_order(request: Request, public_url: str | None

@@ -6,7 +6,8 @@
 mapping, error codes and price are data in ``catalog.gateways.pixazo``.
 """
 
+from fashn_mock.catalog.gateways.pixazo import BASES
 from fashn_mock.faces.pixazo.journal import JOURNAL
-from fashn_mock.faces.pixazo.routes import BASES, PREFIX, owns, routes
+from fashn_mock.faces.pixazo.routes import PREFIX, owns, routes
 
 __all__ = ["BASES", "JOURNAL", "PREFIX", "owns", "routes"]

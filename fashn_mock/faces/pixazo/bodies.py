@@ -26,6 +26,7 @@ import math
 from typing import Any
 
 from fashn_mock.catalog.gateways import pixazo
+from fashn_mock.catalog.gateways.pixazo import REQUEST_ID_PREFIX
 from fashn_mock.engine.errors import InvalidRequest
 from fashn_mock.engine.outputs import MEDIA_TYPES
 from fashn_mock.engine.prediction import IN_PROGRESS, Prediction, Status
@@ -33,7 +34,6 @@ from fashn_mock.engine.views import PredictionState
 from fashn_mock.urls import cdn_url
 from fashn_mock.validation import RunRequest, validated
 
-REQUEST_ID_PREFIX = "fashn-req-"
 STATUSES: dict[Status, str] = {
     "starting": "IN_QUEUE", "in_queue": "IN_QUEUE", "processing": "IN_PROGRESS",
     "completed": "COMPLETED", "failed": "FAILED", "canceled": "FAILED", "time_out": "FAILED",

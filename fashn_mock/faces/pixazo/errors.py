@@ -35,6 +35,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from fashn_mock.catalog.gateways.pixazo import ERROR_TEXTS as TEXTS
 from fashn_mock.engine.errors import (
     DomainError,
     InvalidRequest,
@@ -47,15 +48,6 @@ from fashn_mock.engine.errors import (
 from fashn_mock.engine.faults import SCRIPTED
 from fashn_mock.faces.common import retry_after
 
-TEXTS: dict[int, str] = {
-    400: "Invalid request parameters",
-    401: "Invalid or missing authentication",
-    403: "Access denied for this operation",
-    404: "Endpoint not found",
-    429: "Rate limit exceeded, please retry later",
-    500: "An unexpected error occurred, please try again later",
-}
-"""Every status Pixazo documents for errors, with its documented text."""
 AUTH_DETAILS = {"missing": "no Ocp-Apim-Subscription-Key header",
                 "malformed": "the Ocp-Apim-Subscription-Key header is empty",
                 "unknown": "the subscription key is not accepted"}

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from fashn_mock.catalog.gateways.pixazo import RESULT
 from fashn_mock.faces.journaling import Exchange, JournalRoute, Parsed
 from fashn_mock.faces.pixazo import bodies
-from fashn_mock.faces.pixazo.routes import DIALECT, KEY_HEADER, PREFIX, RESULT
+from fashn_mock.faces.pixazo.routes import DIALECT, KEY_HEADER, PREFIX
 
 
 def parse(exchange: Exchange, headers: dict[str, str], answer: Any) -> Parsed:

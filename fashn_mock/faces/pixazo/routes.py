@@ -25,12 +25,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fashn_mock.catalog.gateways import pixazo
+from fashn_mock.catalog.gateways.pixazo import BASES, RESULT, SUBMIT
 from fashn_mock.engine import Engine
 from fashn_mock.engine.errors import Unauthenticated, UnknownPrediction
 from fashn_mock.engine.faults import HEADER as SCRIPTED_ERROR_HEADER
 from fashn_mock.engine.views import PredictionState
-from fashn_mock.faces.common import answering_errors, base_url, read_body
-from fashn_mock.faces.native import runs_inline
+from fashn_mock.faces.common import answering_errors, base_url, read_body, runs_inline
 from fashn_mock.faces.pixazo import bodies
 from fashn_mock.faces.pixazo.errors import render
 from fashn_mock.validation import parse_json
@@ -38,9 +38,6 @@ from fashn_mock.validation import parse_json
 DIALECT = "pixazo"
 PREFIX = "/fashn-virtual-try-on"
 """Every path Pixazo's face answers (and journals) starts with this."""
-BASES = ("/fashn-virtual-try-on-917/v1", "/fashn-virtual-try-on/v1")
-"""The gateway's page shows the first; its model page the second."""
-SUBMIT, RESULT = "/fashn-virtual-try-on-request", "/fashn-virtual-try-on-request-result"
 KEY_HEADER = "ocp-apim-subscription-key"
 RULES = {SUBMIT: "pixazo-request", RESULT: "pixazo-result"}
 """Rate-window names (``engine.rates.rules``); none is configured by default."""

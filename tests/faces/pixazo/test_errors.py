@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fashn_mock import Config, Emulator
+from fashn_mock.catalog.gateways.pixazo import ERROR_TEXTS as TEXTS
 from fashn_mock.catalog.quotas import RateRule
 from fashn_mock.engine import faults
 from fashn_mock.engine.errors import (
@@ -23,7 +24,7 @@ from fashn_mock.engine.errors import (
     Unsupported,
     Window,
 )
-from fashn_mock.faces.pixazo.errors import TEXTS, wire_form
+from fashn_mock.faces.pixazo.errors import wire_form
 from tests.faces.pixazo.support import HEADERS, KEY, RESULT, SUBMIT, flat, submit
 
 WINDOW = Window(limit=2, window=10, remaining=0, reset_at=0, retry_after=2.5, passed=False)
