@@ -12,11 +12,16 @@ Run: ``.venv/bin/python benchmarks/bench_fixture.py``. Writes
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import platform
 import statistics
+import subprocess
 import time
 from pathlib import Path
 
+import fashn_mock
 from fashn_mock import BackgroundServer, Config, Emulator
 from fashn_mock.testing import FashnMock, SwitchableApp
 
@@ -56,18 +61,32 @@ def setup_ms(runs: int = 200) -> list[float]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=RESULTS / "fixture.json")
+    args = parser.parse_args()
+    load_before = os.getloadavg()
     cycle, status_cycle, setup = cycle_ms(), cycle_ms(1000, download=False), setup_ms()
+    tree = Path(fashn_mock.__file__).resolve().parent.parent
+    revision = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=tree,
+                              capture_output=True, text=True, check=False).stdout.strip()
     report = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "python": platform.python_version()},
+        "source_revision": revision or None,
+        "load_average_before": list(load_before),
+        "load_average_after": list(os.getloadavg()),
         "cycle_ms_median": round(statistics.median(cycle), 3),
         "cycle_ms_p90": round(statistics.quantiles(cycle, n=10)[-1], 3),
         "status_cycle_ms_median": round(statistics.median(status_cycle), 3),
         "status_cycle_ms_p90": round(statistics.quantiles(status_cycle, n=10)[-1], 3),
         "setup_ms_median": round(statistics.median(setup), 3),
         "setup_ms_p90": round(statistics.quantiles(setup, n=10)[-1], 3),
-        "targets": {"cycle_ms_median": 2.0, "status_cycle_ms_median": 1.0, "setup_ms_median": 20.0},
+        "targets": {"cycle_ms_median": 2.0, "status_cycle_ms_median": 1.0,
+                    "setup_ms_median": 20.0},
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "fixture.json").write_text(json.dumps(report, indent=2) + "\n")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
 
 

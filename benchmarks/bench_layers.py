@@ -50,9 +50,8 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-import bare_app  # noqa: E402
-
+sys.path.insert(0, str(HERE.parent))
+from benchmarks import bare_app  # noqa: E402
 from fashn_mock import Config, Emulator, accesslog  # noqa: E402
 from fashn_mock.cli import tune_gc  # noqa: E402
 from fashn_mock.faces import native  # noqa: E402
