@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -167,7 +167,8 @@ class JournalMiddleware:
                 exchange.body = kept(exchange.body, chunk, BODY_CAP)
             return message
 
-        async def send_and_keep(message: Message) -> None:
+        def send_and_keep(message: Message) -> Awaitable[None]:
+            # a plain function returning the server's awaitable: no coroutine per message
             kind = message["type"]
             if kind == "http.response.start":
                 exchange.status = message["status"]
@@ -177,7 +178,7 @@ class JournalMiddleware:
                                               message.get("body", b""), RESPONSE_CAP)
                 if not message.get("more_body", False):
                     record()  # before the client can see the response
-            await send(message)
+            return send(message)
 
         try:
             await self.app(scope, receive_and_keep, send_and_keep)
