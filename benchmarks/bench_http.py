@@ -468,7 +468,7 @@ def versions(python: str, source: Path) -> dict[str, Any]:
     server = _first_line([python, "-c", PROBE])
     return {
         "server_python": json.loads(server) if server and server.startswith("{") else None,
-        "source": str(source),
+        "source": "this tree" if source == REPO else source.name,
         "source_revision": _first_line(["git", "describe", "--always", "--dirty"], source),
         "wrk": _first_line(["wrk", "-v"]) if shutil.which("wrk") else None,
         "node": _first_line(["node", "--version"]) if shutil.which("node") else None,
