@@ -5,7 +5,7 @@
 - ``status_us``: one ``GET /v1/status/{id}`` through the emulator's ASGI app,
   called directly (no client, no transport), with and without the middleware;
 - ``transport_us``: the same request through the in-process sync client: this
-  project's transport and ``httpx.ASGITransport`` in the same portal (the former
+  project's transport and ``httpx.ASGITransport`` on the same loop thread (the former
   transport).
 
 Batches of A and B alternate in one process, so a busy machine slows both alike;
