@@ -50,8 +50,11 @@ class TerminalBodies:
             return
         bodies = self._bodies
         bodies.pop(state.prediction.id, None)
-        while len(bodies) >= self.capacity:
-            del bodies[next(iter(bodies))]
+        while len(bodies) >= self.capacity:  # one app may serve from two threads' loops
+            try:
+                bodies.pop(next(iter(bodies)), None)
+            except (StopIteration, RuntimeError):  # emptied or changed meanwhile
+                break
         bodies[state.prediction.id] = (state.prediction, state.status, url, bytes(body))
 
     def __len__(self) -> int:

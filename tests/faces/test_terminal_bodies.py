@@ -4,6 +4,8 @@ answer, for the Host asked; every check of a poll still runs."""
 from __future__ import annotations
 
 import json
+import sys
+import threading
 
 import httpx
 from hypothesis import given, settings
@@ -124,3 +126,33 @@ def test_concurred_polls_of_a_finished_prediction_answer_the_same_bytes() -> Non
         "output": [f"http://a.example/cdn/{prediction_id}/output_0.png"], "error": None}}
     assert json.loads(polls[2].content)["data"]["output"] \
         == [f"http://b.example/cdn/{prediction_id}/output_0.png"]
+
+
+def test_bodies_can_be_kept_from_several_threads_at_once() -> None:
+    emulator = Emulator(Config(time_scale=0), manual_clock=True)
+    with emulator.httpx_client(headers={"Authorization": "Bearer k"}) as client:
+        ids = [client.post("/v1/run", json=tryon()).json()["id"] for _ in range(16)]
+    states = [finished_state(emulator, prediction_id) for prediction_id in ids]
+    bodies = TerminalBodies(4)
+    failures: list[BaseException] = []
+
+    def churn(offset: int) -> None:
+        try:
+            for i in range(3000):
+                state = states[(i + offset) % len(states)]
+                bodies.put(state, "http://h", b"{}")
+                bodies.get(state, "http://h")
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=churn, args=(n * 3,)) for n in range(4)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch between any two bytecodes, often
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == [] and len(bodies) <= 4 + len(threads)
