@@ -1,11 +1,14 @@
-"""The floor for ``bench_http.py``: a bare Starlette app answering constant JSON.
+"""Reference apps for ``bench_http.py``, on the same uvicorn settings as ``fashn-mock
+serve``: what the stack itself costs, without the emulator's work.
 
-It serves the same two routes as the emulator (``POST /v1/run`` reads the body,
-``GET /v1/status/{id}`` checks the Authorization header) and runs under the same
-``uvicorn.run(...)`` settings as ``fashn-mock serve``, so the difference is the
-emulator's own work: auth, validation, the engine, payload building.
+- ``bare`` (default): constant JSON on the emulator's two routes; ``POST /v1/run``
+  reads the body, both routes check the Authorization header and encode their JSON
+  answer per request.
+- ``floor`` (``--floor``): pre-encoded constant bytes; no auth check, no JSON
+  encoding, no state: the limit for any emulator on this stack. ``POST /v1/run``
+  still reads the body (any emulator has to).
 
-    python benchmarks/bare_app.py --port 8001 --log-level warning
+    python benchmarks/bare_app.py --port 8001 --log-level warning [--floor]
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ STATUS = {"id": PREDICTION_ID, "status": "completed",
           "output": [f"http://127.0.0.1:8000/cdn/{PREDICTION_ID}/output_0.png"], "error": None}
 RUN = {"id": PREDICTION_ID, "error": None}
 UNAUTHORIZED = {"error": "Unauthorized", "message": "Unauthorized: missing Authorization header"}
+STATUS_BYTES = JSONResponse(STATUS).body
+RUN_BYTES = JSONResponse(RUN).body
 
 
 def _authorized(request: Request) -> bool:
@@ -44,14 +49,28 @@ async def status(request: Request) -> Response:
     return JSONResponse(STATUS, headers={"x-fashn-credits-used": "1"})
 
 
+async def floor_run(request: Request) -> Response:
+    """The body is read (as any emulator must), the answer is constant bytes."""
+    await request.body()
+    return Response(RUN_BYTES, media_type="application/json")
+
+
+async def floor_status(request: Request) -> Response:
+    return Response(STATUS_BYTES, media_type="application/json")
+
+
 app = Starlette(routes=[
     Route("/v1/run", run, methods=["POST"]),
     Route("/v1/status/{id:path}", status, methods=["GET"]),
 ])
+floor = Starlette(routes=[
+    Route("/v1/run", floor_run, methods=["POST"]),
+    Route("/v1/status/{id:path}", floor_status, methods=["GET"]),
+])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Serve ``app`` exactly as ``fashn_mock.cli.serve`` serves the emulator."""
+    """Serve ``app`` (or ``floor``) exactly as ``fashn_mock.cli.serve`` serves the emulator."""
     import uvicorn
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -59,8 +78,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--log-level", default="info",
                         choices=["critical", "error", "warning", "info", "debug"])
+    parser.add_argument("--floor", action="store_true",
+                        help="serve the constant-bytes floor instead of the JSON + auth app")
     args = parser.parse_args(argv)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, lifespan="off")
+    uvicorn.run(floor if args.floor else app, host=args.host, port=args.port,
+                log_level=args.log_level, lifespan="off")
     return 0
 
 

@@ -1,21 +1,32 @@
-"""HTTP throughput of the emulator vs Prism vs a bare Starlette app, measured with wrk.
+"""HTTP throughput of the emulator vs Prism vs bare Starlette apps, measured with wrk.
 
 Every target runs as a subprocess on a free loopback port:
 
-- ``emulator``:   ``fashn-mock serve --time-scale 0 --no-limits --log-level warning``
-- ``prism``:      ``prism mock -v warn openapi.yaml`` (quiet: Prism's fastest setting)
-- ``prism-info``: ``prism mock openapi.yaml`` (Prism's default per-request logging)
-- ``bare``:       ``benchmarks/bare_app.py``, constant JSON under the same uvicorn settings
+- ``emulator``:       ``fashn-mock serve --time-scale 0 --no-limits`` at its default log
+                      level (info: one access line per request), as people start it
+- ``emulator-quiet``: the same with ``--log-level warning`` (no access lines)
+- ``prism``:          ``prism mock -v warn openapi.yaml`` (quiet: Prism's fastest setting)
+- ``prism-info``:     ``prism mock openapi.yaml`` (Prism's default per-request logging)
+- ``bare``:           ``benchmarks/bare_app.py``: constant JSON, encoded per request,
+                      behind an auth check, under the same uvicorn settings
+- ``floor``:          ``benchmarks/bare_app.py --floor``: pre-encoded constant bytes, no
+                      auth, no JSON, no state: the limit for any emulator on this stack
+- ``baseline``, ``baseline-quiet``: ``emulator`` and ``emulator-quiet`` served from
+                      another tree (``--baseline DIR``), for before/after ratios
 
-Routes: ``GET /v1/status/{id}`` (the id comes from one POST made first) and
+Routes: ``GET /v1/status/{id}`` (the id comes from one POST made first),
 ``POST /v1/run`` (a try-on with URL inputs), both with ``Authorization: Bearer
-bench-key``. All servers start first and stay up; after a warm-up, rounds of
-``--duration``-second wrk runs go target by target, so slow drift on a shared
-machine hits every target alike; the median of ``--repeat`` rounds is reported.
-With two or more CPUs every server is pinned to one CPU and wrk to the others
-(``--no-pin`` to turn that off). Results go to ``benchmarks/results/http.json``.
+bench-key``; the emulator targets also serve ``concurred``: the same prediction's
+``GET /api/v1/fashion/status/{id}`` with ``X-API-Key: bench-key``. All servers start
+first and stay up; after a warm-up, rounds of ``--duration``-second wrk runs go target
+by target, so slow drift on a shared machine hits every target alike; the median of
+``--repeat`` rounds is reported. With two or more CPUs every server is pinned to one
+CPU and wrk to the others (``--no-pin`` to turn that off); ``--nice -10`` (root) raises
+servers and wrk above neighbours, in a session (autogroup) of their own. The defaults are the
+issue-16 comparison (wrk -t1 -c16, 6 s per route); results go to
+``benchmarks/results/http.json``.
 
-    .venv/bin/python benchmarks/bench_http.py [--duration 10] [--repeat 3]
+    .venv/bin/python benchmarks/bench_http.py [--baseline ../before] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -44,6 +55,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 PRISM = HERE / "node_modules" / ".bin" / "prism"
 RESULTS = HERE / "results" / "http.json"
+AUTOGROUP = Path("/proc/self/autogroup")
 API_KEY = "bench-key"
 RUN_BODY: dict[str, Any] = {
     "model_name": "tryon-v1.6",
@@ -51,21 +63,46 @@ RUN_BODY: dict[str, Any] = {
                "garment_image": "https://cdn.example.com/garments/shirt-0001.jpg",
                "category": "tops", "mode": "balanced"},
 }
-ROUTES = ("status", "run")
-TARGETS: dict[str, tuple[str, str, str, float]] = {
-    # name: (route, comparator, description, minimum ratio emulator / comparator)
-    "status_vs_prism": ("status", "prism", "status >= 5x Prism (-v warn)", 5.0),
-    "status_vs_bare": ("status", "bare", "status >= 60% of bare Starlette", 0.6),
-    "run_vs_prism": ("run", "prism", "run >= 4x Prism (-v warn)", 4.0),
-    "status_vs_prism_info": ("status", "prism-info", "status >= 5x Prism (default log)", 5.0),
-    "run_vs_prism_info": ("run", "prism-info", "run >= 4x Prism (default log)", 4.0),
+ROUTES = ("status", "run", "concurred")
+"""Every route measured; a target serves those its ``Server.routes`` names."""
+API_ROUTES = ("status", "run")
+TARGETS: dict[str, tuple[str, str, str, str, float | None]] = {
+    # name: (ours, comparator, route, description, minimum ratio ours / comparator);
+    # a minimum of None is shown for information only. Route "concurred" of ``ours``
+    # is compared with route "status" of the comparator.
+    "status_vs_prism_info": ("emulator", "prism-info", "status",
+                             "status >= 5x Prism (default log)", 5.0),
+    "status_vs_floor": ("emulator", "floor", "status", "status >= 60% of the floor", 0.6),
+    "run_vs_prism_info": ("emulator", "prism-info", "run",
+                          "run >= 4x Prism (default log)", 4.0),
+    "run_vs_floor": ("emulator", "floor", "run", "run >= 45% of the floor", 0.45),
+    "status_access_log": ("emulator", "emulator-quiet", "status",
+                          "status: access log costs < 5%", 0.95),
+    "run_access_log": ("emulator", "emulator-quiet", "run",
+                       "run: access log costs < 5%", 0.95),
+    "concurred_vs_native": ("emulator", "emulator", "concurred",
+                            "Concurred status within 15% of native", 0.85),
+    "status_vs_prism": ("emulator", "prism", "status", "status vs Prism (-v warn)", None),
+    "run_vs_prism": ("emulator", "prism", "run", "run vs Prism (-v warn)", None),
+    "status_vs_bare": ("emulator", "bare", "status", "status vs bare (JSON + auth)", None),
+    "run_vs_bare": ("emulator", "bare", "run", "run vs bare (JSON + auth)", None),
+    "quiet_status_vs_floor": ("emulator-quiet", "floor", "status",
+                              "quiet status vs the floor", None),
+    "quiet_run_vs_floor": ("emulator-quiet", "floor", "run", "quiet run vs the floor", None),
+    "status_vs_baseline": ("emulator", "baseline", "status", "status vs baseline", None),
+    "run_vs_baseline": ("emulator", "baseline", "run", "run vs baseline", None),
+    "concurred_vs_baseline": ("emulator", "baseline", "concurred",
+                              "Concurred status vs baseline", None),
+    "quiet_status_vs_baseline": ("emulator-quiet", "baseline-quiet", "status",
+                                 "quiet status vs baseline", None),
+    "quiet_run_vs_baseline": ("emulator-quiet", "baseline-quiet", "run",
+                              "quiet run vs baseline", None),
 }
 INSTALL_WRK = "apt-get install -y wrk"
 INSTALL_PRISM = "cd benchmarks && npm install   # pins @stoplight/prism-cli in package.json"
 
 LUA = """\
 wrk.method = "{method}"
-wrk.headers["Authorization"] = "Bearer {key}"
 {extra}
 function done(summary, latency, requests)
   local e = summary.errors
@@ -101,6 +138,7 @@ class Server:
     name: str
     argv: Callable[[int], list[str]]
     cwd: Path
+    routes: tuple[str, ...] = API_ROUTES
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
     log: IO[bytes] | None = None
@@ -145,6 +183,13 @@ class Server:
             raise RuntimeError(f"GET {status_url} answered {code}: {sample[:300]!r}")
         self.urls = {"status": status_url, "run": self.url + "/v1/run"}
         self.status_sample = sample.decode("utf-8", "replace")[:400]
+        if "concurred" in self.routes:
+            prediction_id = json.loads(body)["id"]
+            concurred_url = f"{self.url}/api/v1/fashion/status/{prediction_id}"
+            code, sample = request("GET", concurred_url, api_key_header=True)
+            if code != 200:
+                raise RuntimeError(f"GET {concurred_url} answered {code}: {sample[:300]!r}")
+            self.urls["concurred"] = concurred_url
 
     def died(self) -> bool:
         return self.process is not None and self.process.poll() is not None
@@ -204,11 +249,13 @@ def read_rss_kib(status_file: Path) -> float:
 
 
 def request(method: str, url: str, body: dict[str, Any] | None = None,
-            timeout: float = 10.0) -> tuple[int, bytes]:
-    """One HTTP request with the bench key; any HTTP status counts as an answer."""
+            timeout: float = 10.0, api_key_header: bool = False) -> tuple[int, bytes]:
+    """One HTTP request with the bench key (``Authorization: Bearer``, or Concurred's
+    ``X-API-Key``); any HTTP status counts as an answer."""
     data = json.dumps(body).encode() if body is not None else None
+    auth = {"X-API-Key": API_KEY} if api_key_header else {"Authorization": f"Bearer {API_KEY}"}
     req = urllib.request.Request(url, data=data, method=method, headers={
-        "Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"})
+        **auth, "Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as response:
             return int(response.status), bytes(response.read())
@@ -217,9 +264,13 @@ def request(method: str, url: str, body: dict[str, Any] | None = None,
 
 
 # --- targets ------------------------------------------------------------------------------
-def emulator_server(source: Path, python: str) -> Server | str:
+def emulator_server(source: Path, python: str, log_level: str | None = None,
+                    name: str = "emulator") -> Server | str:
+    """``fashn-mock serve`` from ``source``; ``log_level`` None: its default (info)."""
     base = [python, "-m", "fashn_mock.cli", "serve", "--host", "127.0.0.1",
-            "--time-scale", "0", "--log-level", "warning"]
+            "--time-scale", "0"]
+    if log_level is not None:
+        base += ["--log-level", log_level]
     helptext = subprocess.run([*base[:4], "--help"], cwd=source, capture_output=True,
                               text=True)
     if helptext.returncode != 0:
@@ -229,14 +280,24 @@ def emulator_server(source: Path, python: str) -> Server | str:
         base.append("--no-limits")
     else:
         notes.append("this checkout's CLI has no --no-limits; ran with limits on")
-    return Server("emulator", lambda port: [*base, "--port", str(port)], source, notes=notes,
-                  ready_path="/healthz")
+    return Server(name, lambda port: [*base, "--port", str(port)], source, routes=ROUTES,
+                  notes=notes, ready_path="/healthz")
 
 
-def bare_server(source: Path, python: str) -> Server | str:
+def emulator_quiet_server(source: Path, python: str) -> Server | str:
+    return emulator_server(source, python, "warning", "emulator-quiet")
+
+
+def bare_server(source: Path, python: str, floor: bool = False) -> Server | str:
     script = str(HERE / "bare_app.py")
-    return Server("bare", lambda port: [python, script, "--host", "127.0.0.1",
-                                        "--port", str(port), "--log-level", "warning"], source)
+    extra = ["--floor"] if floor else []
+    return Server("floor" if floor else "bare",
+                  lambda port: [python, script, "--host", "127.0.0.1", "--port", str(port),
+                                "--log-level", "warning", *extra], source)
+
+
+def floor_server(source: Path, python: str) -> Server | str:
+    return bare_server(source, python, floor=True)
 
 
 def prism_server(source: Path, python: str, log_level: str = "warn") -> Server | str:
@@ -256,18 +317,28 @@ def prism_info_server(source: Path, python: str) -> Server | str:
 
 
 FACTORIES: dict[str, Callable[[Path, str], Server | str]] = {
-    "emulator": emulator_server, "prism": prism_server, "prism-info": prism_info_server,
-    "bare": bare_server}
+    "emulator": emulator_server, "emulator-quiet": emulator_quiet_server,
+    "prism": prism_server, "prism-info": prism_info_server, "bare": bare_server,
+    "floor": floor_server}
+DEFAULT_TARGETS = "emulator,emulator-quiet,prism,prism-info,bare,floor"
+BASELINES: dict[str, Callable[[Path, str], Server | str]] = {
+    "baseline": lambda source, python: emulator_server(source, python, None, "baseline"),
+    "baseline-quiet": lambda source, python: emulator_server(source, python, "warning",
+                                                             "baseline-quiet")}
 
 
 # --- load generation ----------------------------------------------------------------------
 def lua_script(directory: Path, route: str) -> Path:
+    bearer = f'wrk.headers["Authorization"] = "Bearer {API_KEY}"'
     if route == "run":
         body = json.dumps(RUN_BODY, separators=(",", ":"))
-        extra = f'wrk.headers["Content-Type"] = "application/json"\nwrk.body = [[{body}]]'
-        text = LUA.format(method="POST", key=API_KEY, extra=extra)
+        extra = (f'{bearer}\nwrk.headers["Content-Type"] = "application/json"\n'
+                 f"wrk.body = [[{body}]]")
+        text = LUA.format(method="POST", extra=extra)
+    elif route == "concurred":
+        text = LUA.format(method="GET", extra=f'wrk.headers["X-API-Key"] = "{API_KEY}"')
     else:
-        text = LUA.format(method="GET", key=API_KEY, extra="")
+        text = LUA.format(method="GET", extra=bearer)
     path = directory / f"{route}.lua"
     path.write_text(text)
     return path
@@ -307,11 +378,11 @@ def measure(servers: list[Server], settings: Settings,
     measured before stays, and ``server.death`` says what happened.
     """
     runs: dict[str, dict[str, list[dict[str, Any]]]] = {
-        s.name: {route: [] for route in ROUTES} for s in servers}
-    plan = [("warm-up", server, route) for server in servers for route in ROUTES
+        s.name: {route: [] for route in s.routes} for s in servers}
+    plan = [("warm-up", server, route) for server in servers for route in server.routes
             if settings.warmup]
     plan += [(f"round {n}", server, route) for n in range(1, settings.repeat + 1)
-             for server in servers for route in ROUTES]
+             for server in servers for route in server.routes]
     for label, server, route in plan:
         if server.death is not None:
             continue
@@ -330,7 +401,7 @@ def measure(servers: list[Server], settings: Settings,
         if result is None or server.died() or label == "warm-up":
             continue  # a run the server did not survive measures nothing
         runs[server.name][route].append(result)
-        print(f"  {label}: {server.name:<10} {route:<7} "
+        print(f"  {label}: {server.name:<14} {route:<9} "
               f"{result['requests_per_s']:>9.0f} req/s", flush=True)
     out: dict[str, dict[str, Any]] = {}
     for name, by_route in runs.items():
@@ -351,17 +422,22 @@ def measure(servers: list[Server], settings: Settings,
 
 
 def ratios(results: dict[str, Any]) -> dict[str, Any]:
-    """Each target ratio (emulator / comparator) and whether it is met; None = not measured."""
+    """Each target ratio (ours / comparator, by req/s and by req/CPU-s) and whether it is
+    met; ratio None = not measured, met None = for information only."""
     out: dict[str, Any] = {}
-    for name, (route, other, text, minimum) in TARGETS.items():
-        ours = results.get("emulator", {}).get("routes", {}).get(route)
-        theirs = results.get(other, {}).get("routes", {}).get(route)
+    for name, (ours_name, other_name, route, text, minimum) in TARGETS.items():
+        other_route = "status" if route == "concurred" else route
+        ours = results.get(ours_name, {}).get("routes", {}).get(route)
+        theirs = results.get(other_name, {}).get("routes", {}).get(other_route)
         if not ours or not theirs:
-            out[name] = {"target": text, "minimum": minimum, "ratio": None, "met": None}
+            if ours_name in results and other_name in results:
+                out[name] = {"target": text, "minimum": minimum, "ratio": None, "met": None,
+                             "capacity_ratio": None}
             continue
         ratio = ours["median_requests_per_s"] / theirs["median_requests_per_s"]
         mine, other_cap = ours["median_capacity_per_cpu_s"], theirs["median_capacity_per_cpu_s"]
-        out[name] = {"target": text, "minimum": minimum, "ratio": ratio, "met": ratio >= minimum,
+        out[name] = {"target": text, "minimum": minimum, "ratio": ratio,
+                     "met": None if minimum is None else ratio >= minimum,
                      "capacity_ratio": mine / other_cap if mine and other_cap else None}
     return out
 
@@ -392,7 +468,7 @@ def versions(python: str, source: Path) -> dict[str, Any]:
     server = _first_line([python, "-c", PROBE])
     return {
         "server_python": json.loads(server) if server and server.startswith("{") else None,
-        "source": str(source),
+        "source": "this tree" if source == REPO else source.name,
         "source_revision": _first_line(["git", "describe", "--always", "--dirty"], source),
         "wrk": _first_line(["wrk", "-v"]) if shutil.which("wrk") else None,
         "node": _first_line(["node", "--version"]) if shutil.which("node") else None,
@@ -401,66 +477,113 @@ def versions(python: str, source: Path) -> dict[str, Any]:
 
 
 def print_table(results: dict[str, Any], checks: dict[str, Any]) -> None:
-    print(f"\n{'target':<10} {'route':<7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+    print(f"\n{'target':<14} {'route':<9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
           f"{'non-2xx':>8} {'sock err':>8} {'RSS MiB':>8} {'req/CPU-s':>10}  runs")
     for name, result in results.items():
         if "skipped" in result:
-            print(f"{name:<10} skipped: {result['skipped']}")
+            print(f"{name:<14} skipped: {result['skipped']}")
             continue
         if result.get("died"):
-            print(f"{name:<10} dropped: {result['died'].splitlines()[0]}")
+            print(f"{name:<14} dropped: {result['died'].splitlines()[0]}")
         for route, r in result["routes"].items():
             lat, err = r["latency_us"], r["errors"]
             sock = err["connect"] + err["read"] + err["write"] + err["timeout"]
             runs = "/".join(f"{x:.0f}" for x in r["runs_requests_per_s"])
-            print(f"{name:<10} {route:<7} {r['median_requests_per_s']:>9.0f} "
+            print(f"{name:<14} {route:<9} {r['median_requests_per_s']:>9.0f} "
                   f"{lat['p50'] / 1000:>8.2f} {lat['p99'] / 1000:>8.2f} {err['status']:>8} "
                   f"{sock:>8} {result['rss_mib_after'] or 0:>8.1f} "
                   f"{r['median_capacity_per_cpu_s'] or 0:>10.0f}  {runs}")
     print()
     for check in checks.values():
         if check["ratio"] is None:
-            print(f"{check['target']:<36} not measured (comparator skipped)")
+            print(f"{check['target']:<40} not measured (a target was skipped)")
             continue
-        def show(ratio: float | None, percent: bool = check["minimum"] < 1) -> str:
+        percent = (check["minimum"] is not None and check["minimum"] < 1) \
+            or "floor" in check["target"] or "bare" in check["target"]
+
+        def show(ratio: float | None, percent: bool = percent) -> str:
             return "n/a" if ratio is None else f"{ratio:.0%}" if percent else f"{ratio:.2f}x"
 
-        print(f"{check['target']:<36} {show(check['ratio']):>7}  "
-              f"{'MET' if check['met'] else 'MISSED':<7} "
+        verdict = "info" if check["met"] is None else "MET" if check["met"] else "MISSED"
+        print(f"{check['target']:<40} {show(check['ratio']):>7}  {verdict:<7} "
               f"(per CPU-second: {show(check['capacity_ratio'])})")
+
+
+def _serving_from(factory: Callable[[Path, str], Server | str], tree: Path,
+                  python: str) -> Callable[[Path, str], Server | str]:
+    """``factory``, made to serve ``tree`` with ``python`` whatever it is given."""
+    return lambda _source, _python: factory(tree, python)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per run (10)")
+    parser.add_argument("--duration", type=int, default=6, help="seconds per run (6)")
     parser.add_argument("--warmup", type=int, default=2, help="warm-up seconds per route (2)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="interleaved rounds; the median is reported (3)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (1)")
-    parser.add_argument("--connections", type=int, default=8, help="wrk connections (8)")
-    parser.add_argument("--targets", default="emulator,prism,prism-info,bare",
-                        help="comma-separated subset of " + ",".join(FACTORIES))
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections (16)")
+    parser.add_argument("--targets", default=DEFAULT_TARGETS,
+                        help="comma-separated subset of " + ",".join(FACTORIES)
+                        + f" ({DEFAULT_TARGETS})")
     parser.add_argument("--source", type=Path, default=REPO,
                         help="tree whose fashn_mock and openapi.yaml are served (this repo)")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="another tree (e.g. a git worktree of the commit before) served "
+                             "as targets baseline and baseline-quiet, for before/after ratios")
+    parser.add_argument("--baseline-python", default=None,
+                        help="interpreter for the baseline (default: --python)")
     parser.add_argument("--python", default=sys.executable,
                         help="interpreter for the emulator and the bare app (this one)")
     parser.add_argument("--no-pin", action="store_true",
                         help="let servers and wrk share all CPUs instead of pinning them")
+    parser.add_argument("--nice", type=int, default=0,
+                        help="niceness of servers and wrk (negative needs root; 0 = leave "
+                             "as is). Where the kernel groups tasks by session (autogroup), "
+                             "the run moves to a session of its own with that niceness")
+    parser.add_argument("--in-own-session", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--check", action="store_true",
                         help="exit 1 when a measured target is missed")
     return parser.parse_args(argv)
 
 
+def niced(args: argparse.Namespace) -> int | None:
+    """Apply ``--nice``; an exit code when the run went on in a session of its own."""
+    if args.nice and AUTOGROUP.exists() and not args.in_own_session:
+        # nice alone only ranks tasks inside one autogroup (session): give the run one
+        return subprocess.run(["setsid", "-w", sys.executable, *sys.argv, "--in-own-session"],
+                              check=False).returncode
+    if args.nice:
+        try:
+            os.nice(args.nice)
+            if args.in_own_session:
+                AUTOGROUP.write_text(str(args.nice))
+        except OSError:
+            print(f"bench_http: cannot set niceness {args.nice}; running at 0", file=sys.stderr)
+            args.nice = 0
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    moved = niced(args)
+    if moved is not None:
+        return moved
     source = args.source.resolve()
     if shutil.which("wrk") is None:
         print(f"bench_http: wrk is not installed; install it with: {INSTALL_WRK}",
               file=sys.stderr)
         return 2
     wanted = [t.strip() for t in args.targets.split(",") if t.strip()]
-    unknown = sorted(set(wanted) - set(FACTORIES))
+    factories = dict(FACTORIES)
+    baseline = args.baseline.resolve() if args.baseline is not None else None
+    if baseline is not None:
+        base_python = args.baseline_python or args.python
+        for name, factory in BASELINES.items():
+            factories[name] = _serving_from(factory, baseline, base_python)
+            wanted.append(name)
+    unknown = sorted(set(wanted) - set(factories))
     if unknown:
         print(f"bench_http: unknown targets {unknown}; known: {list(FACTORIES)}",
               file=sys.stderr)
@@ -474,12 +597,13 @@ def main(argv: Sequence[str] | None = None) -> int:
           + (f"servers on CPU {cpus[0]}, wrk on CPU {cpus[1:]}" if pin
              else "servers and wrk share the CPUs"), flush=True)
     results: dict[str, Any] = {}
+    load_before = os.getloadavg()
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         scripts = {route: lua_script(tmp, route) for route in ROUTES}
         servers: list[Server] = []
         for name in wanted:
-            made = FACTORIES[name](source, args.python)
+            made = factories[name](source, args.python)
             if isinstance(made, str):
                 print(f"  {name}: skipped: {made}", flush=True)
                 results[name] = {"skipped": made}
@@ -499,7 +623,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for server in servers:
             results[server.name].update(
                 rss_mib_after=server.rss_mib(), notes=server.notes, died=server.death,
-                status_url=server.urls["status"], status_sample=server.status_sample,
+                urls=server.urls, status_sample=server.status_sample,
                 routes=measured[server.name])
     checks = ratios(results)
     print_table(results, checks)
@@ -508,9 +632,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                     "processor": platform.processor() or platform.machine()},
         "versions": versions(args.python, source),
+        "baseline_revision": _first_line(["git", "describe", "--always", "--dirty"], baseline)
+        if baseline is not None else None,
+        "load_average_before": list(load_before),
+        "load_average_after": list(os.getloadavg()),
         "settings": {"duration_s": args.duration, "warmup_s": args.warmup,
                      "repeat": args.repeat, "wrk_threads": args.threads,
                      "wrk_connections": args.connections, "pinned": pin,
+                     "niceness": args.nice,
                      "server_cpus": sorted(settings.server_cpus or []),
                      "wrk_cpus": sorted(settings.wrk_cpus or []), "run_body": RUN_BODY},
         "results": results, "targets": checks,

@@ -5,7 +5,7 @@
 - ``status_us``: one ``GET /v1/status/{id}`` through the emulator's ASGI app,
   called directly (no client, no transport), with and without the middleware;
 - ``transport_us``: the same request through the in-process sync client: this
-  project's transport and ``httpx.ASGITransport`` in the same portal (the former
+  project's transport and ``httpx.ASGITransport`` on the same loop thread (the former
   transport).
 
 Batches of A and B alternate in one process, so a busy machine slows both alike;
@@ -69,7 +69,7 @@ async def asgi_batch(app: ASGIApp) -> float:
 
 
 class FormerTransport(InProcessTransport):
-    """``httpx.ASGITransport`` in the same portal: the in-process path before."""
+    """``httpx.ASGITransport`` on the same loop thread: the in-process path before."""
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         asgi = httpx.ASGITransport(app=self.app, raise_app_exceptions=False)
@@ -81,7 +81,7 @@ class FormerTransport(InProcessTransport):
             response = await asgi.handle_async_request(forwarded)
             return response.status_code, response.headers, await response.aread()
 
-        status, headers, content = self._get_portal().call(call)
+        status, headers, content = self._get_runner().call(call())
         return httpx.Response(status, headers=headers, stream=httpx.ByteStream(content),
                               request=request)
 

@@ -22,6 +22,14 @@ LEVELS = {"critical": logging.CRITICAL, "error": logging.ERROR, "warning": loggi
 _RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {
     "message", "asctime", "color_message", "taskName"}
 _ACCESS_FIELDS = ("client", "method", "path", "http_version", "status")
+ACCESS_MESSAGE = '%s - "%s %s HTTP/%s" %d'
+"""uvicorn's access-log message; its arguments are ``_ACCESS_FIELDS``."""
+
+
+def utc_time(created: float) -> str:
+    """``2026-03-04T05:06:07.089Z``: a record's time in JSON lines."""
+    return datetime.datetime.fromtimestamp(created, datetime.UTC) \
+        .isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class JsonFormatter(logging.Formatter):
@@ -30,8 +38,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": datetime.datetime.fromtimestamp(record.created, datetime.UTC)
-            .isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "time": utc_time(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -44,6 +51,17 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+def access_json(created: float, client: str, method: str, path: str, http_version: str,
+                status: int) -> str:
+    """What ``JsonFormatter`` writes for uvicorn's access record with these arguments
+    (``fashn_mock.accesslog`` writes it without making the record)."""
+    args = (client, method, path, http_version, status)
+    entry: dict[str, Any] = {"time": utc_time(created), "level": "INFO",
+                             "logger": "uvicorn.access", "message": ACCESS_MESSAGE % args}
+    entry.update(zip(_ACCESS_FIELDS, args, strict=True))
+    return json.dumps(entry, default=str, ensure_ascii=False)
 
 
 def log_config(level: str, fmt: str) -> dict[str, Any]:

@@ -1,6 +1,8 @@
 """Serve an ASGI app as this process's HTTP server (``serve``, ``record``).
 
-uvicorn with the logging of ``fashn_mock.logs``, a callback once the port is bound
+uvicorn with the logging of ``fashn_mock.logs`` and the batched access log of
+``fashn_mock.accesslog`` (uvicorn's own line per request is the costliest thing it
+does per request), a callback once the port is bound
 (the banner names the real port and a URL a client can use), one when the server
 has stopped, and a bounded graceful shutdown: a client that never finishes its
 request delays a SIGTERM by ``shutdown_timeout`` seconds at most.
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.types import ASGIApp
 
-from fashn_mock import allocator
+from fashn_mock import accesslog, allocator
 from fashn_mock.logs import log_config
 
 SHUTDOWN_TIMEOUT = 3
@@ -61,10 +63,12 @@ def is_loopback(host: str) -> bool:
 
 class _Server(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, on_bound: Callable[[Bound], None],
-                 on_stopped: Callable[[], None] | None) -> None:
+                 on_stopped: Callable[[], None] | None,
+                 access_log: accesslog.AccessLog | None = None) -> None:
         super().__init__(config)
         self._on_bound = on_bound
         self._on_stopped = on_stopped
+        self._access_log = access_log
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
@@ -74,6 +78,8 @@ class _Server(uvicorn.Server):
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         await super().shutdown(sockets)
+        if self._access_log is not None:
+            self._access_log.flush()  # before a SIGTERM is re-raised
         if self._on_stopped is not None:
             self._on_stopped()
 
@@ -88,9 +94,16 @@ def run(app: ASGIApp, *, host: str, port: int, log_level: str, log_format: str,
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level,
                             log_config=log_config(log_level, log_format), lifespan="off",
                             timeout_graceful_shutdown=shutdown_timeout)
-    server = _Server(config, on_bound, on_stopped)
-    with contextlib.suppress(KeyboardInterrupt):  # SIGINT, re-raised after a clean stop
-        server.run()
+    access = accesslog.take_over()  # the logging is configured now: its access handlers
+    if access is not None:
+        config.app = access.middleware(app)
+    server = _Server(config, on_bound, on_stopped, access)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):  # SIGINT, re-raised after a clean stop
+            server.run()
+    finally:
+        if access is not None:
+            accesslog.give_back(access)
     return 0 if server.started else STARTUP_FAILURE
 
 

@@ -12,19 +12,20 @@ They behave like a socket where clients can tell:
 
 An answer is read whole before the client sees it (as with ``httpx.ASGITransport``).
 ``InProcessTransport`` serves sync clients (such as ``fashn.Fashn(http_client=...)``)
-by running the app on an event loop in a helper thread (an anyio blocking portal).
+by running the app on an event loop in a helper thread (``LoopThread``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 import time
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 import anyio
 import httpx
-from anyio.from_thread import BlockingPortal, start_blocking_portal
 from starlette.types import ASGIApp, Message
 
 from fashn_mock.faces.links import LINK_EXTENSION
@@ -32,6 +33,7 @@ from fashn_mock.faces.links import LINK_EXTENSION
 GRACE_SECONDS = 10.0
 """How long an app may go on past the client's read timeout before it is cancelled."""
 RAW_CAP = 64 * 1024
+T = TypeVar("T")
 
 
 class InProcessLink:
@@ -187,30 +189,83 @@ def _outcome(request: httpx.Request, link: InProcessLink, answer: _Answer) -> ht
         request=request)
 
 
+class LoopThread:
+    """An asyncio event loop running in a daemon thread, for calls from other threads.
+
+    Its loop runs one long-lived root task (as ``anyio.run`` does), so anyio's worker
+    threads (Starlette's ``run_in_threadpool``) are kept between calls. Cheaper per call
+    than an anyio blocking portal (``asyncio.run_coroutine_threadsafe``: no task group
+    or cancel scope of its own per call). ``close`` cancels what is still running on
+    it, as ``asyncio.run`` does when its main task ends.
+    """
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._stop: asyncio.Event | None = None
+        started = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(started,),
+                                        name="fashn-mock-in-process", daemon=True)
+        self._thread.start()
+        started.wait()
+
+    def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run ``coroutine`` on the loop; its result (or exception)."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self.loop.call_soon_threadsafe(self._stopped)
+            self._thread.join()
+
+    def _stopped(self) -> None:
+        assert self._stop is not None
+        self._stop.set()
+
+    async def _main(self, started: threading.Event) -> None:
+        self._stop = asyncio.Event()
+        started.set()
+        await self._stop.wait()
+
+    def _run(self, started: threading.Event) -> None:
+        loop = self.loop
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._main(started))
+            left = asyncio.all_tasks(loop)
+            for task in left:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+
 class InProcessTransport(httpx.BaseTransport):
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._stack: contextlib.ExitStack | None = None
-        self._portal: BlockingPortal | None = None
+        self._runner: LoopThread | None = None
         self._lock = threading.Lock()
 
-    def _get_portal(self) -> BlockingPortal:
+    def _get_runner(self) -> LoopThread:
+        runner = self._runner
+        if runner is not None:
+            return runner
         with self._lock:
-            if self._portal is None:
-                self._stack = contextlib.ExitStack()
-                self._portal = self._stack.enter_context(start_blocking_portal())
-            return self._portal
+            if self._runner is None:
+                self._runner = LoopThread()
+            return self._runner
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
-        response: httpx.Response = self._get_portal().call(exchange, self.app, request, body)
-        return response
+        return self._get_runner().call(exchange(self.app, request, body))
 
     def close(self) -> None:
         with self._lock:
-            if self._stack is not None:
-                self._stack.close()
-            self._stack, self._portal = None, None
+            runner, self._runner = self._runner, None
+        if runner is not None:
+            runner.close()
 
 
 class AsyncInProcessTransport(httpx.AsyncBaseTransport):

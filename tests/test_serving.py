@@ -3,14 +3,20 @@ URL, JSON logs, a bounded graceful shutdown; and the address helpers."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import signal
 import socket
+from collections.abc import Sequence
 
 import httpx
 import pytest
+import uvicorn
+from starlette.types import Receive, Scope, Send
 
-from fashn_mock.serving import Bound, is_loopback
+from fashn_mock.accesslog import AccessLog, Entry, Writer
+from fashn_mock.serving import Bound, _Server, is_loopback
 from tests.support import Spawned, free_port
 
 
@@ -42,6 +48,57 @@ def test_json_logs_are_one_object_per_line() -> None:
     entries = [json.loads(line) for line in server.lines]  # every line is JSON
     assert {"uvicorn.error", "uvicorn.access", "fashn_mock"} <= {e["logger"] for e in entries}
     assert all({"time", "level", "logger", "message"} <= set(e) for e in entries)
+
+
+def test_access_lines_are_uvicorns_on_stdout_and_written_before_the_end() -> None:
+    with Spawned("serve", "--port", "0", "--time-scale", "0") as server:
+        url = banner_url(server.wait_for("FASHN_BASE_URL="))
+        with httpx.Client() as client:
+            client.get(f"{url}/v1/credits", headers={"Authorization": "Bearer k"})
+            client.get(f"{url}/v1/status/no%20such?x=1", headers={"Authorization": "Bearer k"})
+            local_port = client.get(f"{url}/healthz").extensions["network_stream"] \
+                .get_extra_info("client_addr")[1]
+            server.process.send_signal(signal.SIGTERM)  # at once: the lines still pending
+        assert server.finish() == -signal.SIGTERM
+    client_addr = f"127.0.0.1:{local_port}"
+    assert f'INFO:     {client_addr} - "GET /v1/credits HTTP/1.1" 200 OK' in server.lines
+    assert f'INFO:     {client_addr} - "GET /v1/status/no%20such?x=1 HTTP/1.1" 404 Not Found' \
+        in server.lines
+    assert f'INFO:     {client_addr} - "GET /healthz HTTP/1.1" 200 OK' in server.lines
+
+
+def test_the_server_writes_pending_access_lines_when_it_stops() -> None:
+    class Kept(Writer):
+        def write(self, entries: Sequence[Entry]) -> None:
+            lines.extend(entries)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        return None
+
+    lines: list[Entry] = []
+    log = AccessLog([Kept(logging.StreamHandler(), None)], interval=3600)
+    stopped: list[bool] = []
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_config=None)
+    server = _Server(config, lambda bound: None, lambda: stopped.append(bool(lines)), log)
+
+    async def scenario() -> None:  # what uvicorn.Server.serve does, around a request
+        config.load()
+        server.lifespan = config.lifespan_class(config)
+        await server.startup()
+        log.add({"type": "http", "method": "GET", "path": "/healthz"}, 200)
+        await server.shutdown()
+
+    asyncio.run(scenario())
+    assert [entry[0]["path"] for entry in lines] == ["/healthz"] and stopped == [True]
+
+
+def test_log_level_warning_hides_the_access_lines() -> None:
+    with Spawned("serve", "--port", "0", "--log-level", "warning") as server:
+        url = banner_url(server.wait_for("FASHN_BASE_URL="))
+        assert httpx.get(f"{url}/healthz").status_code == 200
+        server.process.send_signal(signal.SIGINT)
+        assert server.finish() == 0
+    assert not any("/healthz" in line for line in server.lines)
 
 
 def test_sigterm_does_not_wait_for_a_half_sent_request() -> None:

@@ -112,3 +112,43 @@ def test_the_read_timeout_runs_from_the_last_part_sent() -> None:
 
     with httpx_client(app, timeout=0.06) as client:
         assert client.get("/").text == "xxxxxx"
+
+
+def test_the_loop_thread_runs_calls_and_cancels_what_is_left_when_closed() -> None:
+    runner = transport.LoopThread()
+    left: list[str] = []
+
+    async def answer(value: int) -> int:
+        return await anyio.to_thread.run_sync(lambda: value * 2)  # anyio works on it
+
+    async def fail() -> None:
+        raise ValueError("from the app")
+
+    async def linger() -> None:
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            left.append("cancelled")
+            raise
+
+    async def start_lingering() -> None:
+        asyncio.get_running_loop().create_task(linger())
+        await asyncio.sleep(0)
+
+    assert [runner.call(answer(n)) for n in range(3)] == [0, 2, 4]
+    with pytest.raises(ValueError, match="from the app"):
+        runner.call(fail())
+    runner.call(start_lingering())
+    runner.close()
+    assert left == ["cancelled"] and runner.loop.is_closed()
+    runner.close()  # twice is harmless
+
+
+def test_a_closed_sync_client_transport_starts_a_new_loop_when_used_again() -> None:
+    emulator = Emulator(Config(time_scale=0), manual_clock=True)
+    carrier = transport.InProcessTransport(emulator.app)
+    with httpx.Client(transport=carrier, base_url="http://fashn-mock.local") as client:
+        assert client.get("/healthz").status_code == 200
+    carrier.close()
+    with httpx.Client(transport=carrier, base_url="http://fashn-mock.local") as client:
+        assert client.get("/healthz").status_code == 200

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -67,35 +67,57 @@ class JournalRoute:
     """Checked against its dialect's contract with ``--strict``."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Exchange:
-    """One request and its response, as raw as they came."""
+    """One request and its response, as raw as they came (a body that came in one
+    message is kept as that very ``bytes`` object: no copy on the hot path)."""
 
     at: float
     method: str
     path: str
     query_string: bytes
     headers: RawHeaders
-    body: bytearray
+    body: bytes | bytearray
     body_size: int = 0
     status: int = 0
     response_headers: RawHeaders | None = None
-    response_body: bytearray | None = None
+    response_body: bytes | bytearray | None = None
     network_fault: dict[str, Any] | None = None
+    header_bytes: int | None = None
+    """The size of ``headers`` (names and values), when already known."""
 
     def size(self) -> int:
         """About how many bytes this exchange holds."""
+        headers = self.header_bytes
+        if headers is None:
+            headers = header_size(self.headers)
         return (EXCHANGE_BYTES + len(self.path) + len(self.query_string) + len(self.body)
-                + len(self.response_body or b"")
-                + sum(len(k) + len(v) for k, v in self.headers)
-                + sum(len(k) + len(v) for k, v in self.response_headers or ()))
+                + len(self.response_body or b"") + headers
+                + header_size(self.response_headers or ()))
 
 
-def capped(headers: RawHeaders) -> RawHeaders:
-    """``headers`` when they total at most ``HEADERS_CAP`` bytes (kept as they are:
-    no copy on the hot path); else a copy that fits, each value cut to
-    ``HEADER_VALUE_CAP``, the ``authorization`` header first (it names the key)."""
-    if sum(len(k) + len(v) for k, v in headers) <= HEADERS_CAP:
+def kept(so_far: bytes | bytearray | None, chunk: bytes, cap: int) -> bytes | bytearray:
+    """``so_far`` and as much of ``chunk`` as fits in ``cap`` bytes: the first chunk as it
+    is (``bytes`` slices are not copied), later ones appended to a ``bytearray``."""
+    if not so_far:
+        return chunk[:cap]
+    if len(so_far) >= cap:
+        return so_far
+    grown = so_far if isinstance(so_far, bytearray) else bytearray(so_far)
+    grown += chunk[: cap - len(grown)]
+    return grown
+
+
+def header_size(headers: Iterable[tuple[bytes, bytes]]) -> int:
+    """Bytes of header names and values."""
+    return sum(len(k) + len(v) for k, v in headers)
+
+
+def capped(headers: RawHeaders, size: int | None = None) -> RawHeaders:
+    """``headers`` when they total at most ``HEADERS_CAP`` bytes (``size``, when known;
+    kept as they are: no copy on the hot path); else a copy that fits, each value cut
+    to ``HEADER_VALUE_CAP``, the ``authorization`` header first (it names the key)."""
+    if (header_size(headers) if size is None else size) <= HEADERS_CAP:
         return headers
     ordered = sorted(headers, key=lambda header: header[0].lower() != b"authorization")
     kept, size = [], 0
@@ -114,19 +136,20 @@ class JournalMiddleware:
         self.app = app
         self.engine = engine
         self.routes = routes or (NATIVE,)
+        self.prefixes = tuple(route.prefix for route in self.routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        route = None
-        if scope["type"] == "http":
-            path = scope["path"]
-            route = next((r for r in self.routes if path.startswith(r.prefix)), None)
-        if route is None:
+        path = scope["path"] if scope["type"] == "http" else ""
+        if not path.startswith(self.prefixes):
             await self.app(scope, receive, send)
             return
-        exchange = Exchange(self.engine.clock.now(), scope["method"], scope["path"][:PATH_CAP],
-                            scope.get("query_string", b"")[:QUERY_CAP],
-                            capped(scope.get("headers", [])), bytearray(),
-                            response_body=bytearray(), network_fault=scope.get(NETWORK_FAULT))
+        route = next(r for r in self.routes if path.startswith(r.prefix))
+        headers = scope.get("headers", [])
+        size = header_size(headers)
+        exchange = Exchange(self.engine.clock.now(), scope["method"], path[:PATH_CAP],
+                            scope.get("query_string", b"")[:QUERY_CAP], capped(headers, size),
+                            b"", network_fault=scope.get(NETWORK_FAULT),
+                            header_bytes=size if size <= HEADERS_CAP else None)
         recorded = False
 
         def record() -> None:
@@ -141,21 +164,21 @@ class JournalMiddleware:
             if message["type"] == "http.request":
                 chunk = message.get("body", b"")
                 exchange.body_size += len(chunk)
-                if len(exchange.body) < BODY_CAP:
-                    exchange.body += chunk[: BODY_CAP - len(exchange.body)]
+                exchange.body = kept(exchange.body, chunk, BODY_CAP)
             return message
 
-        async def send_and_keep(message: Message) -> None:
-            if message["type"] == "http.response.start":
+        def send_and_keep(message: Message) -> Awaitable[None]:
+            # a plain function returning the server's awaitable: no coroutine per message
+            kind = message["type"]
+            if kind == "http.response.start":
                 exchange.status = message["status"]
                 exchange.response_headers = list(message.get("headers", []))
-            elif message["type"] == "http.response.body":
-                kept = exchange.response_body
-                if kept is not None and len(kept) < RESPONSE_CAP:
-                    kept += message.get("body", b"")[: RESPONSE_CAP - len(kept)]
+            elif kind == "http.response.body":
+                exchange.response_body = kept(exchange.response_body,
+                                              message.get("body", b""), RESPONSE_CAP)
                 if not message.get("more_body", False):
                     record()  # before the client can see the response
-            await send(message)
+            return send(message)
 
         try:
             await self.app(scope, receive_and_keep, send_and_keep)

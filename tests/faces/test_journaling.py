@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fashn_mock import Emulator
-from fashn_mock.faces.journaling import HEADERS_CAP, capped
+from fashn_mock.faces.journaling import HEADERS_CAP, capped, kept
 from tests.support import AUTH, KEY, tryon
 
 READS = ("/_mock/journal", "/_mock/behaviour", "/_mock/violations")
@@ -96,3 +96,11 @@ def test_any_json_at_any_depth_gives_no_5xx_and_a_readable_journal(
     raw = json.dumps(body).encode("utf-8", "surrogatepass")
     assert strict_client.post("/v1/run", content=raw).status_code < 500
     assert_readable(strict_client)
+
+
+@given(st.lists(st.binary(max_size=40), max_size=6), st.integers(0, 100))
+def test_kept_bytes_are_the_first_cap_bytes_of_the_chunks(chunks: list[bytes], cap: int) -> None:
+    so_far: bytes | bytearray | None = None
+    for seen, chunk in enumerate(chunks, 1):
+        so_far = kept(so_far, chunk, cap)
+        assert bytes(so_far) == b"".join(chunks[:seen])[:cap]

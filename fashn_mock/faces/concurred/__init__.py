@@ -45,6 +45,7 @@ from fashn_mock.faces.concurred.errors import CODES, error_body, render
 from fashn_mock.faces.concurred.sse import Streams
 from fashn_mock.faces.journaling import Exchange, JournalRoute, Parsed
 from fashn_mock.faces.outputs import output_values, renders_inline
+from fashn_mock.faces.terminal_bodies import TerminalBodies
 from fashn_mock.validation import RunRequest, parse_json, parse_run_body
 
 PREFIX = gateway.PREFIX
@@ -78,6 +79,7 @@ class Face:
         self.engine = engine
         self.streams = Streams(engine)
         self._ids = random.Random(f"concurred:{engine.config.seed}")
+        self._finished = TerminalBodies()
 
     def new_meta(self) -> dict[str, str]:
         """A fresh ``requestId`` (a UUID from a generator seeded with ``--seed``) and
@@ -183,15 +185,20 @@ class Face:
         key, headers = self.admit(request, "concurred.status")
         state = self.engine.status(key, request.path_params["id"])
         prediction, current = state.prediction, state.status
+        url = base_url(request, self.engine.config.public_url)
+        body = self._finished.get(state, url)
+        if body is not None:
+            return Response(body, media_type="application/json", headers=headers)
         output = None
         if current == "completed":
-            show = functools.partial(output_values, self.engine, state,
-                                     base_url(request, self.engine.config.public_url))
+            show = functools.partial(output_values, self.engine, state, url)
             output = await run_in_threadpool(show) if renders_inline(state) else show()
         error = prediction.error if current in TERMINAL else None
-        return JSONResponse({"success": True, "data": {
+        response = JSONResponse({"success": True, "data": {
             "prediction_id": prediction.id, "status": current, "output": output,
             "error": error}}, headers=headers)
+        self._finished.put(state, url, response.body)
+        return response
 
     async def subscribe(self, request: Request) -> Response:
         key, prediction, headers = await self.submit(request, "concurred.subscribe")

@@ -32,6 +32,7 @@ from fashn_mock.faces.common import (
 )
 from fashn_mock.faces.native.errors import render
 from fashn_mock.faces.outputs import output_values, renders_inline
+from fashn_mock.faces.terminal_bodies import TerminalBodies
 from fashn_mock.validation import RunRequest, parse_json, parse_run_body, parse_webhook_url
 
 CREDITS_USED_HEADER = "x-fashn-credits-used"
@@ -68,6 +69,7 @@ def remember(request: Request, window: Window | None) -> dict[str, str]:
 def routes(engine: Engine) -> list[Route]:
     config = engine.config
     guarded = answering_errors(render)
+    finished = TerminalBodies()
     if engine.webhooks.dispatcher is None:
         from fashn_mock.webhooks import Deliverer
 
@@ -119,13 +121,18 @@ def routes(engine: Engine) -> list[Route]:
     async def status(request: Request) -> Response:
         key, headers = admit(request, "status")
         state = engine.status(key, request.path_params["id"])
-        make_payload = functools.partial(payload, engine, state,
-                                         base_url(request, config.public_url))
-        body = await run_in_threadpool(make_payload) if renders_inline(state) \
-            else make_payload()
         if state.credits_used is not None:
             headers[CREDITS_USED_HEADER] = str(state.credits_used)
-        return JSONResponse(body, headers=headers)
+        url = base_url(request, config.public_url)
+        body = finished.get(state, url)
+        if body is not None:
+            return Response(body, media_type="application/json", headers=headers)
+        make_payload = functools.partial(payload, engine, state, url)
+        content = await run_in_threadpool(make_payload) if renders_inline(state) \
+            else make_payload()
+        response = JSONResponse(content, headers=headers)
+        finished.put(state, url, response.body)
+        return response
 
     @guarded
     async def credits(request: Request) -> Response:
