@@ -86,8 +86,7 @@ class Engine:
         self.webhooks = self.store.webhooks(self.scheduler, self.clock, self.config,
                                             self._lookup, self.publish)
         """Webhook schedule, attempts journal and test inboxes (``engine.webhooks``)."""
-        self.playback: PlaybackSource | None = None
-        """Recorded sessions offered every run first (``fashn_mock.cassettes``)."""
+        self._playback: PlaybackSource | None = None
         self.submission = Submission(self.config)
         self.faults: Faults = self.store.faults(self.config)
         self.ledger: Ledger = self.store.ledger(self.config, self.clock, self.faults)
@@ -95,6 +94,18 @@ class Engine:
         self.network = self.store.network(self.submission.seed, self.config)
         if not self.store.shared:  # a shared store keeps what it holds
             self.reset()
+
+    @property
+    def playback(self) -> PlaybackSource | None:
+        """Recorded sessions offered every run first (``fashn_mock.cassettes``)."""
+        return self._playback
+
+    @playback.setter
+    def playback(self, source: PlaybackSource | None) -> None:
+        if source is not None and self.store.shared:
+            raise ValueError("replaying recordings keeps them in one process: it cannot be "
+                             "combined with a shared store")
+        self._playback = source
 
     # --- state -------------------------------------------------------------------
     def reset(self, key: str | None = None) -> None:
@@ -232,9 +243,9 @@ class Engine:
                 cost: int | None, price_usd: float, webhook_url: str | None,
                 webhook: Order | None, scripted_error: str | None
                 ) -> tuple[Prediction, Window | None]:
-        if self.playback is not None and dialect == "native":
+        if self._playback is not None and dialect == "native":
             query = {"webhook_url": webhook_url} if webhook_url is not None else {}
-            playback = self.playback.match(key, run, query)
+            playback = self._playback.match(key, run, query)
             if playback is not None:
                 window = self.admit(key, rule) if rule is not None else None
                 return self._submit_playback(key, run, playback, webhook_url, webhook,

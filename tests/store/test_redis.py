@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 import redis
 
 from fashn_mock import Emulator
+from fashn_mock.cassettes.replay import ReplaySource
 from fashn_mock.engine.submission import DOCS_EXAMPLE_ID
 from fashn_mock.validation import parse_run_body
 from tests.support import tryon
@@ -47,3 +49,12 @@ def test_a_store_that_lost_its_keys_is_started_again(redis_url: str) -> None:
     finally:
         emulator.close()
         client.close()
+
+
+def test_replay_is_refused_with_a_shared_store(redis_url: str) -> None:
+    emulator = Emulator(manual_clock=True, store=redis_url, store_prefix="no-replay")
+    try:
+        with pytest.raises(ValueError, match="cannot be combined with a shared store"):
+            ReplaySource([]).attach(emulator)
+    finally:
+        emulator.close()
