@@ -2,16 +2,16 @@
 
 The workers share their state through the store (``--store``), so each builds its own
 ``Emulator`` from the same settings: the parent hands them over in an environment
-variable (the ``Config``, pickled and base64-encoded: it never leaves this machine's
-process tree) and uvicorn imports ``worker_app`` in each worker (``factory=True``).
+variable (the ``Config`` as JSON, checked again by ``Config`` itself when read) and
+uvicorn imports ``worker_app`` in each worker (``factory=True``).
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
+import dataclasses
+import json
 import os
-import pickle
 from collections.abc import Callable
 
 import uvicorn
@@ -19,6 +19,7 @@ from starlette.types import ASGIApp
 from uvicorn.supervisors import Multiprocess
 
 from fashn_mock import allocator
+from fashn_mock.catalog.quotas import RateRule
 from fashn_mock.config import Config
 from fashn_mock.logs import log_config
 from fashn_mock.serving import STARTUP_FAILURE, Bound
@@ -28,14 +29,26 @@ MAX_WORKERS = 64
 
 
 def encode(config: Config) -> str:
-    return base64.b64encode(pickle.dumps(config)).decode("ascii")
+    """``config`` as JSON (rate rules as ``"LIMIT/SECONDS"``)."""
+    fields = dataclasses.asdict(config)
+    fields["rates"] = {name: str(rule) for name, rule in config.rates.items()}
+    return json.dumps(fields)
 
 
 def decode(text: str) -> Config:
-    config = pickle.loads(base64.b64decode(text))  # our own parent's: trusted
-    if not isinstance(config, Config):
-        raise TypeError(f"{CONFIG_ENV} holds no Config")
-    return config
+    """The ``Config`` that ``encode`` wrote (``ValueError`` for anything else)."""
+    try:
+        fields = json.loads(text)
+        if not isinstance(fields, dict):
+            raise ValueError("not a JSON object")
+        fields["rates"] = {str(name): RateRule.parse(str(rule))
+                           for name, rule in dict(fields.get("rates", {})).items()}
+        for name in ("api_keys", "fetch_allow_hosts", "webhook_allow_hosts"):
+            if name in fields:
+                fields[name] = tuple(fields[name])
+        return Config(**fields)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"{CONFIG_ENV} holds no settings fashn-mock wrote: {exc}") from None
 
 
 def worker_app() -> ASGIApp:
