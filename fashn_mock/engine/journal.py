@@ -14,7 +14,7 @@ import logging
 import math
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -176,15 +176,8 @@ class Journal:
         """Entries oldest first, filtered; ``path`` matches as a prefix."""
         with self._lock:
             snapshot = self._snapshot()
-        found = [e for e in snapshot
-                 if (key is None or e.key == key)
-                 and (method is None or e.method == method.upper())
-                 and (path is None or e.path.startswith(path))
-                 and (status is None or e.status == status)
-                 and (since is None or e.at >= since)
-                 and (prediction_id is None or e.prediction_id == prediction_id)
-                 and (dialect is None or e.dialect == dialect)]
-        return found[-limit:] if limit else found
+        return select(snapshot, key=key, method=method, path=path, status=status, since=since,
+                      prediction_id=prediction_id, limit=limit, dialect=dialect)
 
     @property
     def seq(self) -> int:
@@ -214,3 +207,20 @@ def _build(seq: int, build: Builder) -> JournalEntry:
         return JournalEntry(seq=seq, at=0.0, method="", path="", query={}, key=None,
                             body=None,
                             error=text(f"this exchange could not be recorded: {exc!r}"))
+
+
+def select(entries: Iterable[JournalEntry], *, key: str | None = None,
+           method: str | None = None, path: str | None = None, status: int | None = None,
+           since: float | None = None, prediction_id: str | None = None,
+           limit: int | None = None, dialect: str | None = None) -> list[JournalEntry]:
+    """The entries that match every filter given (``path`` as a prefix), the last
+    ``limit`` of them when a limit is given."""
+    found = [e for e in entries
+             if (key is None or e.key == key)
+             and (method is None or e.method == method.upper())
+             and (path is None or e.path.startswith(path))
+             and (status is None or e.status == status)
+             and (since is None or e.at >= since)
+             and (prediction_id is None or e.prediction_id == prediction_id)
+             and (dialect is None or e.dialect == dialect)]
+    return found[-limit:] if limit else found

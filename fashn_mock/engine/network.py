@@ -299,13 +299,8 @@ class NetworkPlan:
                         self.rules.remove(rule)
                         self._refresh()
                     return self._draw(parse_fault(rule.fault), "rule")
-            if self._specs:
-                roll = self._rng.random()
-                for spec, rate in self._specs:
-                    if roll < rate:
-                        return self._draw(spec, "chaos")
-                    roll -= rate
-        return None
+            chosen = chaos_pick(self._specs, self._rng)
+            return None if chosen is None else self._draw(chosen, "chaos")
 
     def from_header(self, text: str) -> Fault:
         """The fault an ``X-Fashn-Mock-Network`` header asks for (``ValueError``)."""
@@ -326,3 +321,16 @@ class NetworkPlan:
 
     def _refresh(self) -> None:
         self.active = bool(self.rules or self._specs)
+
+
+def chaos_pick(specs: list[tuple[FaultSpec, float]], rng: random.Random) -> FaultSpec | None:
+    """One draw of the chaos profile: the fault whose share of [0, 1) the roll lands in,
+    or None (no draw at all when the profile is empty)."""
+    if not specs:
+        return None
+    roll = rng.random()
+    for spec, rate in specs:
+        if roll < rate:
+            return spec
+        roll -= rate
+    return None

@@ -126,21 +126,12 @@ class Webhooks:
 
     def redeliver(self, prediction_id: str) -> Registration:
         """Send a finished prediction's webhook once more, now (one attempt, no retries)."""
-        prediction = self.find(prediction_id)
-        if prediction is None:
-            raise UnknownPrediction(prediction_id)
-        if prediction.webhook_url is None:
-            raise InvalidRequest(f"prediction {prediction_id} has no webhook_url",
-                                 field="prediction_id")
         now = self.clock.now()
-        status = prediction.status_at(now)
-        if status not in DELIVERABLE:
-            raise InvalidRequest(f"prediction {prediction_id} is {status}: only completed "
-                                 "and failed predictions are delivered", field="prediction_id")
+        prediction, webhook_url = redeliverable(prediction_id, self.find(prediction_id), now)
         with self._lock:
             reg = self._active.get(prediction_id) or self._done.get(prediction_id)
         if reg is None:  # forgotten: rebuild it (output links then use --public-url)
-            reg = Registration(prediction_id, prediction.key, prediction.webhook_url,
+            reg = Registration(prediction_id, prediction.key, webhook_url,
                                self.config.public_url or "", Script(), state="delivered")
         self._dispatch(reg.job("redeliver", due=now))
         return reg
@@ -354,3 +345,20 @@ class Webhooks:
 
     def _outcome(self, result: Result, error: str) -> Outcome:
         return Outcome(result, self.clock.now(), time.time(), error=error)
+
+
+def redeliverable(prediction_id: str, prediction: Prediction | None, now: float
+                  ) -> tuple[Prediction, str]:
+    """A finished prediction and the webhook URL it is sent to once more; ``UnknownPrediction``
+    or ``InvalidRequest`` when it cannot be (no such prediction, no webhook_url, not
+    completed or failed)."""
+    if prediction is None:
+        raise UnknownPrediction(prediction_id)
+    if prediction.webhook_url is None:
+        raise InvalidRequest(f"prediction {prediction_id} has no webhook_url",
+                             field="prediction_id")
+    status = prediction.status_at(now)
+    if status not in DELIVERABLE:
+        raise InvalidRequest(f"prediction {prediction_id} is {status}: only completed "
+                             "and failed predictions are delivered", field="prediction_id")
+    return prediction, prediction.webhook_url

@@ -23,6 +23,7 @@ from fashn_mock.engine.journal import (
     Journal,
     JournalEntry,
     _build,
+    select,
 )
 from fashn_mock.store.backend import Backend, guarded
 
@@ -117,15 +118,9 @@ class RedisJournal(Journal):
                 limit: int | None = None, dialect: str | None = None) -> list[JournalEntry]:
         self.flush()
         texts = self.backend.client.lrange(self.backend.key("journal"), 0, -1)
-        found = [e for e in (JournalEntry(**json.loads(text)) for text in texts)
-                 if (key is None or e.key == key)
-                 and (method is None or e.method == method.upper())
-                 and (path is None or e.path.startswith(path))
-                 and (status is None or e.status == status)
-                 and (since is None or e.at >= since)
-                 and (prediction_id is None or e.prediction_id == prediction_id)
-                 and (dialect is None or e.dialect == dialect)]
-        return found[-limit:] if limit else found
+        return select((JournalEntry(**json.loads(text)) for text in texts), key=key,
+                      method=method, path=path, status=status, since=since,
+                      prediction_id=prediction_id, limit=limit, dialect=dialect)
 
     @property
     def seq(self) -> int:

@@ -16,6 +16,7 @@ from fashn_mock.engine.network import (
     Fault,
     NetworkPlan,
     NetworkRule,
+    chaos_pick,
     check_rule,
     full,
     parse_fault,
@@ -96,10 +97,5 @@ class RedisNetworkPlan(NetworkPlan):
                 with self._lock:
                     return self._draw(parse_fault(fault), "rule")
         with self._lock:
-            if self._specs:
-                roll = self._rng.random()
-                for spec, rate in self._specs:
-                    if roll < rate:
-                        return self._draw(spec, "chaos")
-                    roll -= rate
-        return None
+            chosen = chaos_pick(self._specs, self._rng)
+            return None if chosen is None else self._draw(chosen, "chaos")

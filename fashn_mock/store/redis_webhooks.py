@@ -28,7 +28,7 @@ from typing import Any, cast
 from fashn_mock.clock import Clock
 from fashn_mock.config import Config
 from fashn_mock.engine import webhooks as policy
-from fashn_mock.engine.errors import InvalidRequest, StoreUnavailable, UnknownPrediction
+from fashn_mock.engine.errors import InvalidRequest, StoreUnavailable
 from fashn_mock.engine.prediction import Prediction
 from fashn_mock.engine.scheduler import Entry, Scheduler
 from fashn_mock.engine.webhook_records import Attempt, Job, Order, Outcome, Registration
@@ -41,7 +41,6 @@ from fashn_mock.engine.webhook_script import (
     check_rule,
 )
 from fashn_mock.engine.webhooks import (
-    DELIVERABLE,
     FINAL,
     KIND,
     RETRY_DELAYS,
@@ -49,6 +48,7 @@ from fashn_mock.engine.webhooks import (
     Find,
     Publish,
     Webhooks,
+    redeliverable,
 )
 from fashn_mock.store.backend import Backend, guarded
 from fashn_mock.store.redis_inbox import RedisInboxes
@@ -279,19 +279,10 @@ class SharedWebhooks(Webhooks):
 
     @guarded
     def redeliver(self, prediction_id: str) -> Registration:
-        prediction = self.find(prediction_id)
-        if prediction is None:
-            raise UnknownPrediction(prediction_id)
-        if prediction.webhook_url is None:
-            raise InvalidRequest(f"prediction {prediction_id} has no webhook_url",
-                                 field="prediction_id")
         now = self.clock.now()
-        status = prediction.status_at(now)
-        if status not in DELIVERABLE:
-            raise InvalidRequest(f"prediction {prediction_id} is {status}: only completed "
-                                 "and failed predictions are delivered", field="prediction_id")
+        prediction, webhook_url = redeliverable(prediction_id, self.find(prediction_id), now)
         reg = self._load(prediction_id) or Registration(
-            prediction_id, prediction.key, prediction.webhook_url,
+            prediction_id, prediction.key, webhook_url,
             self.config.public_url or "", Script(), state="delivered")
         self._dispatch(reg.job("redeliver", due=now))
         return reg
