@@ -178,11 +178,12 @@ def serve(**params: Any) -> None:
 def open_emulator(make: Callable[[Config], E], config: Config) -> E:
     """``make(config)``, or one line saying why its store cannot be used."""
     from fashn_mock.engine.errors import StoreUnavailable
+    from fashn_mock.store.names import shown
 
     try:
         return make(config)
     except StoreUnavailable as exc:
-        raise click.ClickException(f"the store at {config.store} cannot be used: "
+        raise click.ClickException(f"the store at {shown(config.store or '')} cannot be used: "
                                    f"{exc.detail}") from None
     except ModuleNotFoundError as exc:
         if exc.name != "redis":

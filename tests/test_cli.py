@@ -308,6 +308,11 @@ def test_main_returns_the_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
     (["--store", "redis://127.0.0.1:1/0", "--replay", "."], "--replay keeps its recordings"),
     (["--store", "redis://127.0.0.1:1/0"], "the store at redis://127.0.0.1:1/0 cannot be "
                                            "used: "),
+    (["--store", "redis://u:secret@[::1"], "store URL 'redis://u:***@[::1': Invalid IPv6"),
+    (["--store", "redis://127.0.0.1:1/0?db=x"], "the store at redis://127.0.0.1:1/0?db=x "
+                                                "cannot be used: Invalid value for 'db'"),
+    (["--store", "redis://u:secret@127.0.0.1:1/0"], "the store at redis://u:***@127.0.0.1:1/0 "
+                                                    "cannot be used: "),
 ])
 def test_a_store_that_cannot_serve_is_one_error_line(args: list[str], says: str) -> None:
     result = CliRunner().invoke(cli, ["serve", *args])

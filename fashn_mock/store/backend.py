@@ -32,11 +32,14 @@ TIMEOUT = 2.0
 def connect(url: str, *, timeout: float = TIMEOUT) -> redis.Redis:
     """A client for ``url`` (``redis://``, ``rediss://``, ``valkey://``, ``valkeys://``,
     ``unix://``): pooled connections, bounded timeouts, one quick retry."""
-    return redis.Redis.from_url(
-        check_url(url), decode_responses=True,
-        socket_timeout=timeout, socket_connect_timeout=timeout, health_check_interval=15,
-        retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 1),
-        client_name="fashn-mock")
+    try:
+        return redis.Redis.from_url(
+            check_url(url), decode_responses=True,
+            socket_timeout=timeout, socket_connect_timeout=timeout, health_check_interval=15,
+            retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 1),
+            client_name="fashn-mock")
+    except (ValueError, TypeError) as exc:  # what redis-py refuses in a URL
+        raise StoreUnavailable(str(exc)) from None
 
 
 @contextlib.contextmanager
