@@ -19,7 +19,7 @@ Variants (each on a fresh ``Emulator(time_scale=0, limits=False)`` unless named)
 - ``native-routes``: the emulator's app with only the native routes in its table
 
 The access log goes to a temporary file, as in ``bench_http.py``; the garbage collector
-is tuned as ``fashn-mock serve`` tunes it (``cli.tune_gc``) once every variant is made.
+is tuned as ``fashn-mock serve`` tunes it (``collector.tune_gc``) once every variant is made.
 Routes: native status and run, and Concurred status, as in ``bench_http.py``.
 
     .venv/bin/python benchmarks/bench_layers.py [--requests 300] [--rounds 40]
@@ -53,7 +53,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from benchmarks import bare_app  # noqa: E402
 from fashn_mock import Config, Emulator, accesslog  # noqa: E402
-from fashn_mock.cli import tune_gc  # noqa: E402
+from fashn_mock.collector import tune_gc  # noqa: E402
 from fashn_mock.faces import native  # noqa: E402
 from fashn_mock.faces.journaling import JournalMiddleware  # noqa: E402
 from fashn_mock.faces.network import NetworkMiddleware  # noqa: E402

@@ -10,7 +10,6 @@ fashn-mock)"`` (or ``zsh_source``, ``fish_source``).
 from __future__ import annotations
 
 import dataclasses
-import gc
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -20,6 +19,7 @@ import click
 from fashn_mock import __version__
 from fashn_mock.cassettes.cli import record, replay_options, replay_source_from
 from fashn_mock.catalog.quotas import DEFAULT_CONCURRENCY, DEFAULT_RATES
+from fashn_mock.collector import tune_gc
 from fashn_mock.config import MAX_CREDITS, MAX_TIME_SCALE, Config
 from fashn_mock.contract.cli import contract
 from fashn_mock.contract.openapi import DIALECTS
@@ -263,15 +263,6 @@ def announce(where: Bound, config: Config, *, source: ReplaySource | None,
                        f"needs the header X-Fashn-Mock-Token: {generated_token} (choose the "
                        "token with --control-token, or turn /_mock off with --no-control)",
                        extra={"control_token": generated_token})
-
-
-def tune_gc() -> None:
-    """Server tuning: stored predictions hold no reference cycles, so collect the
-    young generation less often and keep start-up objects out of every full
-    collection (about 9 % off a /v1/run request with many predictions stored)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

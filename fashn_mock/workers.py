@@ -20,6 +20,7 @@ from uvicorn.supervisors import Multiprocess
 
 from fashn_mock import allocator
 from fashn_mock.catalog.quotas import RateRule
+from fashn_mock.collector import tune_gc
 from fashn_mock.config import Config
 from fashn_mock.logs import log_config
 from fashn_mock.serving import STARTUP_FAILURE, Bound
@@ -53,7 +54,6 @@ def decode(text: str) -> Config:
 
 def worker_app() -> ASGIApp:
     """The app of one worker: an emulator on the parent's settings (``CONFIG_ENV``)."""
-    from fashn_mock.cli import tune_gc
     from fashn_mock.emulator import Emulator
 
     text = os.environ.get(CONFIG_ENV)
