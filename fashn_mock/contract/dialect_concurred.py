@@ -17,12 +17,13 @@ from typing import Any
 import httpx
 
 from fashn_mock.catalog.gateways import concurred as gateway
+from fashn_mock.contract import samples
 from fashn_mock.contract.budget import UNLOADABLE_IMAGE, Pricing
 from fashn_mock.contract.components import example_inputs
 from fashn_mock.contract.dialects import Call, Dialect, Doc, Reading, json_object
 from fashn_mock.contract.openapi_concurred import PATHS
 from fashn_mock.contract.probing import INVALID_KEY, NO_BODY, Probe
-from fashn_mock.contract.samples import SCRIPTED_POSE_ERROR, Template, tiny_png
+from fashn_mock.contract.samples import Template
 
 RUN, STATUS, SUBSCRIBE = PATHS["run"], PATHS["status"], PATHS["subscribe"]
 PRICING = Pricing(gateway.BY_NAME)
@@ -165,24 +166,14 @@ def probes() -> list[Probe]:
     return found
 
 
+def reframe_twice(image: str) -> Template:
+    """Concurred sells no ``edit``: its multi-output body is a reframe."""
+    return Template("reframe x2", {"model_name": "reframe", "inputs": {
+        "image": image, "mode": "direction", "target_direction": "both", "num_images": 2}})
+
+
 def templates() -> list[Template]:
-    image = tiny_png()
-    return [
-        Template("background-remove", {"model_name": "background-remove",
-                                       "inputs": {"image": image}}),
-        Template("tryon-v1.6 x2", {"model_name": "tryon-v1.6", "inputs": {
-            "model_image": image, "garment_image": tiny_png((200, 40, 40)),
-            "num_samples": 2, "mode": "performance"}}),
-        Template("reframe x2", {"model_name": "reframe", "inputs": {
-            "image": image, "mode": "direction", "target_direction": "both",
-            "num_images": 2}}),
-        Template("unloadable image", {"model_name": "background-remove",
-                                      "inputs": {"image": UNLOADABLE_IMAGE}}, must_fail=True),
-        Template("scripted PoseError", {"model_name": "tryon-v1.6", "inputs": {
-            "model_image": SCRIPTED_POSE_ERROR,
-            "garment_image": "https://example.com/g.jpg"}}, must_fail=True,
-            emulator_only=True),
-    ]
+    return samples.templates(reframe_twice)
 
 
 CONCURRED = Concurred()

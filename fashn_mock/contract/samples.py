@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -35,8 +36,15 @@ class Template:
     emulator_only: bool = False
 
 
-def templates() -> list[Template]:
-    """The native lifecycle's bodies."""
+def edit_twice(image: str) -> Template:
+    """The native lifecycle's second multi-output body."""
+    return Template("edit x2", {"model_name": "edit", "inputs": {
+        "image": image, "prompt": "make it red", "num_images": 2, "generation_mode": "fast"}})
+
+
+def templates(multi: Callable[[str], Template] = edit_twice) -> list[Template]:
+    """The lifecycle's bodies; ``multi`` makes the dialect's own multi-output body from
+    the sample image (native: ``edit``; a gateway without it chooses another model)."""
     image = tiny_png()
     return [
         Template("background-remove", {"model_name": "background-remove",
@@ -44,9 +52,7 @@ def templates() -> list[Template]:
         Template("tryon-v1.6 x2", {"model_name": "tryon-v1.6", "inputs": {
             "model_image": image, "garment_image": tiny_png((200, 40, 40)),
             "num_samples": 2, "mode": "performance"}}),
-        Template("edit x2", {"model_name": "edit", "inputs": {
-            "image": image, "prompt": "make it red", "num_images": 2,
-            "generation_mode": "fast"}}),
+        multi(image),
         Template("unloadable image", {"model_name": "background-remove",
                                       "inputs": {"image": UNLOADABLE_IMAGE}}, must_fail=True),
         Template("scripted PoseError", {"model_name": "tryon-v1.6", "inputs": {
