@@ -7,6 +7,7 @@ durations, garbage) come from this process's generator, seeded with the seed."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,23 +31,27 @@ class RedisNetworkPlan(NetworkPlan):
         super().__init__(seed)
         self.backend = backend
         self._version = ""
+        self._refreshing = threading.Lock()
+        """One refresh at a time: a slower one (the control channel's thread) must not
+        install the rules it read after a faster one installed newer rules."""
         backend.on_settings("network", self._refreshed)
         if backend.settings is not None:
             self._refreshed(backend.settings)
 
     def _refreshed(self, settings: Settings) -> None:
         """Take the shared rules and profile (the settings moved)."""
-        if settings.version == self._version:
-            return
-        self._version = settings.version
-        try:
-            rules = self._load()
-        except StoreUnavailable:
-            return  # the store is gone: keep what we had
-        specs = [(parse_fault(text), rate) for text, rate in settings.network.items()]
-        with self._lock:
-            self.rules, self.chaos, self._specs = rules, dict(settings.network), specs
-            self._refresh()
+        with self._refreshing:
+            if settings.version == self._version:
+                return
+            try:
+                rules = self._load()
+            except StoreUnavailable:
+                return  # the store is gone: keep what we had
+            self._version = settings.version
+            specs = [(parse_fault(text), rate) for text, rate in settings.network.items()]
+            with self._lock:
+                self.rules, self.chaos, self._specs = rules, dict(settings.network), specs
+                self._refresh()
 
     @guarded
     def _load(self) -> list[NetworkRule]:
