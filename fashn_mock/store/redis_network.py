@@ -93,8 +93,13 @@ class RedisNetworkPlan(NetworkPlan):
     @guarded
     def take(self, method: str, path: str, dialect: str, key: str | None,
              model: str | None = None) -> Fault | None:
+        backend = self.backend
+        settings = backend.settings
+        if settings is not None and settings.version != self._version:
+            # Newer settings arrived but their hook has not run yet (another thread set
+            # them and is about to): take their rules now rather than the stale copy.
+            self._refreshed(settings)
         if self.rules:
-            backend = self.backend
             fault = backend.scripts.net_take(args=[backend.prefix, "", method, path, dialect,
                                                    key or "", model or ""])
             if fault:
