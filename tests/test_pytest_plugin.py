@@ -101,7 +101,7 @@ def test_isolation_under_xdist(pytester: pytest.Pytester) -> None:
             assert [p.id for p in fashn_mock.predictions()] == [prediction_id]
             assert len(fashn_mock.journal()) == 2
     """ for n in range(2)})
-    result = pytester.runpytest("-n", "2", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=12)
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import threading
+import warnings
 from typing import Any
 
 import anyio
@@ -152,3 +155,30 @@ def test_a_closed_sync_client_transport_starts_a_new_loop_when_used_again() -> N
     carrier.close()
     with httpx.Client(transport=carrier, base_url="http://fashn-mock.local") as client:
         assert client.get("/healthz").status_code == 200
+
+
+def test_a_sync_client_runs_the_app_on_the_calling_thread_and_leaves_no_loop_behind() -> None:
+    """No hop to a helper thread (unless a loop already runs there), and a client
+    nobody closed leaves no event loop (no socket) behind once collected."""
+    threads: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        threads.append(threading.current_thread().name)
+        await answer(send)
+
+    client = httpx_client(app)
+    assert client.get("/").text == "ok"
+
+    async def inside_a_loop() -> str:
+        return client.get("/").text  # a sync client called from async code
+
+    assert asyncio.run(inside_a_loop()) == "ok"
+    assert threads == [threading.current_thread().name, "fashn-mock-in-process"]
+    client.close()
+    unclosed = httpx_client(app)
+    assert unclosed.get("/").text == "ok"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del unclosed
+        gc.collect()
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
