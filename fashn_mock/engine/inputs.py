@@ -44,6 +44,8 @@ HELD_ABOVE = 1024
 KEPT_UP_TO = 16 * 1024
 """Other input strings longer than this are stored as stand-ins (a long URL is then
 no longer fetched at render time: its output shows the placeholder)."""
+ALWAYS_KEPT = min(HELD_ABOVE, KEPT_UP_TO)
+"""No string this short is ever a stand-in (checked first: the common case)."""
 
 
 @dataclass
@@ -119,7 +121,8 @@ def load_run(run: RunRequest, fetcher: Fetcher | None = None,
 def stand_ins(spec: ModelSpec, inputs: dict[str, Any]) -> dict[str, str]:
     """The stand-in of each input string too long to keep, by input name."""
     return {name: token(value) for name, value in inputs.items()
-            if isinstance(value, str) and len(value) > _kept(spec, name, value)}
+            if isinstance(value, str) and len(value) > ALWAYS_KEPT
+            and len(value) > _kept(spec, name, value)}
 
 
 def stored_inputs(run: RunRequest) -> str:

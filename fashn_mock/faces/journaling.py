@@ -14,6 +14,7 @@ import functools
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -110,7 +111,7 @@ def kept(so_far: bytes | bytearray | None, chunk: bytes, cap: int) -> bytes | by
 
 def header_size(headers: Iterable[tuple[bytes, bytes]]) -> int:
     """Bytes of header names and values."""
-    return sum(len(k) + len(v) for k, v in headers)
+    return len(b"".join(chain.from_iterable(headers)))
 
 
 def capped(headers: RawHeaders, size: int | None = None) -> RawHeaders:
@@ -136,54 +137,69 @@ class JournalMiddleware:
         self.app = app
         self.engine = engine
         self.routes = routes or (NATIVE,)
-        self.prefixes = tuple(route.prefix for route in self.routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope["path"] if scope["type"] == "http" else ""
-        if not path.startswith(self.prefixes):
-            await self.app(scope, receive, send)
-            return
-        route = next(r for r in self.routes if path.startswith(r.prefix))
+        if scope["type"] == "http":
+            path = scope["path"]
+            for route in self.routes:
+                if path.startswith(route.prefix):
+                    recording = Recording(self.engine, route, scope, receive, send)
+                    try:
+                        await self.app(scope, recording.receive, recording.send)
+                    finally:
+                        recording.finish()
+                    return
+        await self.app(scope, receive, send)
+
+
+class Recording:
+    """One exchange being journaled: ``receive`` and ``send`` keep what passes (no
+    coroutine per message sent), ``finish`` records it once, before the client can
+    see the end of the answer."""
+
+    __slots__ = ("_engine", "_receive", "_route", "_send", "exchange")
+
+    def __init__(self, engine: Engine, route: JournalRoute, scope: Scope, receive: Receive,
+                 send: Send) -> None:
         headers = scope.get("headers", [])
         size = header_size(headers)
-        exchange = Exchange(self.engine.clock.now(), scope["method"], path[:PATH_CAP],
-                            scope.get("query_string", b"")[:QUERY_CAP], capped(headers, size),
-                            b"", network_fault=scope.get(NETWORK_FAULT),
-                            header_bytes=size if size <= HEADERS_CAP else None)
-        recorded = False
+        self.exchange: Exchange | None = Exchange(
+            engine.clock.now(), scope["method"], scope["path"][:PATH_CAP],
+            scope.get("query_string", b"")[:QUERY_CAP], capped(headers, size), b"",
+            network_fault=scope.get(NETWORK_FAULT),
+            header_bytes=size if size <= HEADERS_CAP else None)
+        self._engine, self._route, self._receive, self._send = engine, route, receive, send
 
-        def record() -> None:
-            nonlocal recorded
-            if not recorded:
-                recorded = True
-                self.engine.journal.record_lazy(functools.partial(
-                    build_entry, exchange, route, self.engine.config.strict), exchange.size())
+    async def receive(self) -> Message:
+        message = await self._receive()
+        exchange = self.exchange
+        if exchange is not None and message["type"] == "http.request":
+            chunk = message.get("body", b"")
+            exchange.body_size += len(chunk)
+            exchange.body = kept(exchange.body, chunk, BODY_CAP)
+        return message
 
-        async def receive_and_keep() -> Message:
-            message = await receive()
-            if message["type"] == "http.request":
-                chunk = message.get("body", b"")
-                exchange.body_size += len(chunk)
-                exchange.body = kept(exchange.body, chunk, BODY_CAP)
-            return message
-
-        def send_and_keep(message: Message) -> Awaitable[None]:
-            # a plain function returning the server's awaitable: no coroutine per message
+    def send(self, message: Message) -> Awaitable[None]:
+        exchange = self.exchange
+        if exchange is not None:
             kind = message["type"]
-            if kind == "http.response.start":
-                exchange.status = message["status"]
-                exchange.response_headers = list(message.get("headers", []))
-            elif kind == "http.response.body":
+            if kind == "http.response.body":
                 exchange.response_body = kept(exchange.response_body,
                                               message.get("body", b""), RESPONSE_CAP)
                 if not message.get("more_body", False):
-                    record()  # before the client can see the response
-            return send(message)
+                    self.finish()
+            elif kind == "http.response.start":
+                exchange.status = message["status"]
+                exchange.response_headers = message.get("headers", [])
+        return self._send(message)
 
-        try:
-            await self.app(scope, receive_and_keep, send_and_keep)
-        finally:
-            record()
+    def finish(self) -> None:
+        """Record the exchange (once; later calls do nothing)."""
+        exchange, self.exchange = self.exchange, None
+        if exchange is not None:
+            engine = self._engine
+            engine.journal.record_lazy(functools.partial(
+                build_entry, exchange, self._route, engine.config.strict), exchange.size())
 
 
 def build_entry(exchange: Exchange, route: JournalRoute, strict: bool,
