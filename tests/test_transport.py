@@ -161,9 +161,12 @@ def test_a_sync_client_runs_the_app_on_the_calling_thread_and_leaves_no_loop_beh
     """No hop to a helper thread (unless a loop already runs there), and a client
     nobody closed leaves no event loop (no socket) behind once collected."""
     threads: list[str] = []
+    workers: list[threading.Thread] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         threads.append(threading.current_thread().name)
+        if scope["path"] == "/pool":  # as Starlette's run_in_threadpool
+            workers.append(await anyio.to_thread.run_sync(threading.current_thread))
         await answer(send)
 
     client = httpx_client(app)
@@ -174,6 +177,8 @@ def test_a_sync_client_runs_the_app_on_the_calling_thread_and_leaves_no_loop_beh
 
     assert asyncio.run(inside_a_loop()) == "ok"
     assert threads == [threading.current_thread().name, "fashn-mock-in-process"]
+    assert [client.get("/pool").text for _ in range(3)] == ["ok"] * 3
+    assert len(set(workers)) == 1  # one worker thread, kept between calls
     client.close()
     unclosed = httpx_client(app)
     assert unclosed.get("/").text == "ok"
