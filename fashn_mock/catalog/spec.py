@@ -71,6 +71,11 @@ class ModelSpec:
         return schema
 
     def defaults(self) -> dict[str, Any]:
+        """The documented default of each input that has one (a new dict)."""
+        return dict(self._defaults)
+
+    @cached_property
+    def _defaults(self) -> dict[str, Any]:
         return {k: v["default"] for k, v in self.properties.items() if "default" in v}
 
     def output_format(self, inputs: Inputs) -> str:
