@@ -317,7 +317,30 @@ class Engine:
         found = self.ledger.status(key, prediction_id)
         if found is None:
             raise UnknownPrediction(prediction_id)
-        prediction, now = found
+        return self._state(*found)
+
+    def status_counted(self, key: str, prediction_id: str, route: str,
+                       scripted_error: str | None = None
+                       ) -> tuple[PredictionState, Window | None]:
+        """``admit`` then ``status`` in one step of the store (one round trip when it is
+        shared); the state and the window counted. ``UnknownPrediction`` carries the
+        window (``DomainError.counted``)."""
+        if scripted_error is not None:
+            self.screen(scripted_error)
+        if route not in self.ledger.rules:  # limits off: nothing to count (hot path)
+            return self.status(key, prediction_id), None
+        found, window = self.ledger.status_counted(key, prediction_id, route)
+        if window is not None and not window.passed:
+            self.publish("refused", key=key, route=route, reason="RateLimited")
+            raise RateLimited(route, window)
+        if found is None:
+            unknown = UnknownPrediction(prediction_id)
+            unknown.counted = window
+            raise unknown
+        return self._state(*found), window
+
+    def _state(self, prediction: Prediction, now: float) -> PredictionState:
+        """A prediction's state at ``now`` (a playback moves on when it is polled)."""
         if prediction.playback is not None and prediction.status_at(now) not in TERMINAL:
             with self.ledger.guard():
                 finishes_at = prediction.finished_at

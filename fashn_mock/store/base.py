@@ -155,6 +155,12 @@ class Ledger(Protocol):
         key's books settled; None when ``key`` cannot see it."""
         ...
 
+    def status_counted(self, key: str, prediction_id: str, rule: str
+                       ) -> tuple[tuple[Prediction, float] | None, Window | None]:
+        """``hit`` then ``status`` in one step (one round trip to a shared store): the
+        read and the window. A full window reads nothing (None, the window)."""
+        ...
+
     def find(self, prediction_id: str) -> tuple[Prediction, float] | None:
         """Any key's prediction and the instant it was read."""
         ...

@@ -109,6 +109,14 @@ class MemoryLedger:
                 self.books.settle(self.books.account(key), now)
             return prediction, now
 
+    def status_counted(self, key: str, prediction_id: str, rule: str
+                       ) -> tuple[tuple[Prediction, float] | None, Window | None]:
+        with self.lock:
+            window = self.hit(key, rule)
+            if window is not None and not window.passed:
+                return None, window
+            return self.status(key, prediction_id), window
+
     def find(self, prediction_id: str) -> tuple[Prediction, float] | None:
         with self.lock:
             now = self.clock.now()

@@ -133,7 +133,7 @@ class RedisLedger:
         raise StoreUnavailable("the shared settings kept changing")
 
     def _window(self, rule: str, reply: list[str]) -> Window | None:
-        if not reply[0]:
+        if not reply or not reply[0]:
             return None
         found = self.rules[rule]
         passed, remaining, first_ms, wait_ms = (int(v) for v in reply)
@@ -197,7 +197,20 @@ class RedisLedger:
     def status(self, key: str, prediction_id: str) -> tuple[Prediction, float] | None:
         reply, now = self._run(self.backend.scripts.read, lambda now: [
             repr(now), prediction_id, key, ANY_KEY, self.start])
-        return (decode(prediction_id, reply[1]), now) if reply[0] == "ok" else None
+        return (decode(prediction_id, reply[2]), now) if reply[0] == "ok" else None
+
+    @guarded
+    def status_counted(self, key: str, prediction_id: str, rule: str
+                       ) -> tuple[tuple[Prediction, float] | None, Window | None]:
+        found = self.rules.get(rule)
+        if found is None:
+            return self.status(key, prediction_id), None
+        reply, now = self._run(self.backend.scripts.read, lambda now: [
+            repr(now), prediction_id, key, ANY_KEY, self.start, rule, found.limit,
+            int(found.window * 1000), int(now * 1000)])
+        window = self._window(rule, reply[1])
+        read = (decode(prediction_id, reply[2]), now) if reply[0] == "ok" else None
+        return read, window
 
     def find(self, prediction_id: str) -> tuple[Prediction, float] | None:
         return self.status("", prediction_id)

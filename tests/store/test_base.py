@@ -88,6 +88,28 @@ def test_windows_count_requests_and_say_when_they_reset(make: Make) -> None:
     assert make(limits=False).engine.admit("k", "status") is None
 
 
+def test_a_status_read_is_counted_in_the_same_step(make: Make) -> None:
+    emulator = make(rates={"status": RateRule(2, 10)})
+    engine = emulator.engine
+    prediction = engine.submit("k", RUN)
+    state, window = engine.status_counted("k", prediction.id, "status")
+    assert state.prediction.id == prediction.id and state.status == "starting"
+    assert window is not None and window.remaining == 1
+    with pytest.raises(UnknownPrediction) as unknown:  # counted all the same
+        engine.status_counted("k", "no-such-id", "status")
+    assert unknown.value.counted is not None and unknown.value.counted.remaining == 0
+    with pytest.raises(RateLimited) as refused:
+        engine.status_counted("k", prediction.id, "status")
+    assert refused.value.window is not None and not refused.value.window.passed
+    emulator.advance(10.001)  # the window emptied
+    again = engine.status_counted("k", prediction.id, "status")[1]
+    assert again is not None and again.passed and again.remaining == 1
+    with pytest.raises(UnknownPrediction):  # another key cannot see it
+        engine.status_counted("someone", prediction.id, "status")
+    unlimited = make(limits=False).engine
+    assert unlimited.status_counted("k", DOCS_EXAMPLE_ID, "status")[1] is None
+
+
 def test_fault_rules_are_taken_once_each(make: Make) -> None:
     emulator = make()
     engine = emulator.engine
@@ -207,6 +229,7 @@ steps = st.lists(st.one_of(
     st.tuples(st.just("cancel"), st.integers(0, 20)),
     st.tuples(st.just("credits"), st.integers(0, 6)),
     st.tuples(st.just("fail"), st.sampled_from(["PoseError", "ConcurrencyLimitExceeded"])),
+    st.tuples(st.just("poll"), st.tuples(st.sampled_from(["a", "b"]), st.integers(0, 20))),
 ), max_size=25)
 
 
@@ -229,7 +252,11 @@ def replay(emulator: Emulator, script: list[Step]) -> list[Any]:
                 answers.append(astuple(engine.set_credits("a", value)))
             elif op == "fail":
                 answers.append(engine.fail_next(value, key="a").error)
-        except (NoFreeSlot, OutOfCredits, RateLimited) as refused:
+            elif op == "poll" and seen:
+                key, which = value
+                state, window = engine.status_counted(key, seen[which % len(seen)], "status")
+                answers.append((state.status, window))
+        except (NoFreeSlot, OutOfCredits, RateLimited, UnknownPrediction) as refused:
             answers.append((type(refused).__name__, refused.counted,
                             getattr(refused, "window", None)))
         answers.append([(astuple(engine.balance(k)), engine.unfinished(k)) for k in ("a", "b")])
@@ -244,6 +271,6 @@ def test_both_stores_answer_a_script_alike(make: Make, store_kind: str,
     if store_kind == "memory":
         pytest.skip("compares the Redis store with the memory store")
     config: dict[str, Any] = {"credits": 12, "concurrency": 2, "seed": 9,
-                              "rates": {"run": RateRule(6, 40)}}
+                              "rates": {"run": RateRule(6, 40), "status": RateRule(4, 20)}}
     shared = make(store_prefix=f"script-{uuid.uuid4().hex}", **config)
     assert replay(shared, script) == replay(Emulator(manual_clock=True, **config), script)

@@ -119,8 +119,15 @@ def routes(engine: Engine) -> list[Route]:
 
     @guarded
     async def status(request: Request) -> Response:
-        key, headers = admit(request, "status")
-        state = engine.status(key, request.path_params["id"])
+        key = engine.check_key(require_bearer(request.headers.get("authorization")))
+        try:  # counted and read in one step (one round trip to a shared store)
+            state, window = engine.status_counted(
+                key, request.path_params["id"], "status",
+                request.headers.get(SCRIPTED_ERROR_HEADER))
+        except DomainError as refused:
+            remember(request, refused.counted)
+            raise
+        headers = remember(request, window)
         if state.credits_used is not None:
             headers[CREDITS_USED_HEADER] = str(state.credits_used)
         url = base_url(request, config.public_url)
