@@ -171,37 +171,52 @@ def wrk(served: Served, route: str, seconds: int, connections: int,
 
 def in_process(url: str, calls: int) -> dict[str, Any]:
     """Per-call microseconds (p50, p99) of the engine's ``status`` and ``submit``,
-    memory vs Redis, in this process (no HTTP)."""
+    memory vs Redis, in this process (no HTTP); and, with the status window counted as
+    ``serve`` counts it by default, the native face's status step (``status_counted``:
+    one store step) beside the two calls it replaced (``admit`` then ``status``), by
+    100 keys in turn (none reaches its limit) reading the public example."""
     sys.path.insert(0, str(REPO))
     from fashn_mock import Config
     from fashn_mock.engine import Engine
+    from fashn_mock.engine.submission import DOCS_EXAMPLE_ID
     from fashn_mock.validation import parse_run_body
 
     run = parse_run_body(RUN_BODY)
+    keys = [f"{KEY}-{n}" for n in range(100)]
     found: dict[str, Any] = {}
-    for name, config in (("memory", Config(time_scale=0, limits=False)),
-                         ("redis", Config(time_scale=0, limits=False, store=url,
-                                          store_prefix="bench-in-process"))):
-        engine = Engine(config)
+    for name, store in (("memory", None), ("redis", url)):
+        engine = Engine(Config(time_scale=0, limits=False, store=store,
+                               store_prefix="bench-in-process"))
+        counting = Engine(Config(time_scale=0, store=store, store_prefix="bench-counted"))
         try:
             prediction_id = engine.submit(KEY, run).id
-            timings: dict[str, list[float]] = {"status": [], "submit": []}
-            for _ in range(calls):
+            timings: dict[str, list[float]] = {"status": [], "submit": [],
+                                               "counted_status": [], "admit_then_status": []}
+            for number in range(calls):
+                key = keys[number % len(keys)]
                 start = time.perf_counter()
                 engine.status(KEY, prediction_id)
                 middle = time.perf_counter()
                 engine.submit(KEY, run)
                 end = time.perf_counter()
+                counting.status_counted(key, DOCS_EXAMPLE_ID, "status")
+                one = time.perf_counter()
+                counting.admit(key, "status")
+                counting.status(key, DOCS_EXAMPLE_ID)
+                two = time.perf_counter()
                 timings["status"].append((middle - start) * 1e6)
                 timings["submit"].append((end - middle) * 1e6)
+                timings["counted_status"].append((one - end) * 1e6)
+                timings["admit_then_status"].append((two - one) * 1e6)
             found[name] = {op: {"p50_us": round(statistics.median(t), 1),
                                 "p99_us": round(statistics.quantiles(t, n=100)[98], 1)}
                            for op, t in timings.items()}
         finally:
             engine.close()
+            counting.close()
     found["added_p50_us"] = {op: round(found["redis"][op]["p50_us"]
                                        - found["memory"][op]["p50_us"], 1)
-                             for op in ("status", "submit")}
+                             for op in found["memory"]}
     return found
 
 

@@ -38,11 +38,11 @@ class RateWindows:
         allowed = bucket.put(item)
         wait_ms = 0 if allowed else max(0, int(bucket.waiting(item)))  # type: ignore[arg-type]
         window_start = now_ms - int(rule.window * 1000)
-        first = bisect_left(bucket.items, window_start, key=lambda i: i.timestamp)
-        in_window = bucket.items[first:]
-        oldest = in_window[0].timestamp if in_window else now_ms
+        items = bucket.items
+        first = bisect_left(items, window_start, key=lambda i: i.timestamp)
+        oldest = items[first].timestamp if first < len(items) else now_ms
         return Window(limit=rule.limit, window=rule.window,
-                      remaining=max(0, rule.limit - len(in_window)),
+                      remaining=max(0, rule.limit - (len(items) - first)),
                       reset_at=(oldest / 1000) + rule.window, retry_after=wait_ms / 1000,
                       passed=allowed)
 
