@@ -124,13 +124,21 @@ def charges_failures(emulator: Emulator) -> Emulator:
 def shows_everyones_predictions(emulator: Emulator) -> Emulator:
     """Any key can read any prediction."""
     engine = emulator.engine
-    original = engine.status
+    original, counted = engine.status, engine.status_counted
+
+    def owner(key: str, prediction_id: str) -> str:
+        prediction = engine.predictions.get(prediction_id)
+        return prediction.key if prediction else key
 
     def status(key: str, prediction_id: str) -> Any:
-        prediction = engine.predictions.get(prediction_id)
-        return original(prediction.key if prediction else key, prediction_id)
+        return original(owner(key, prediction_id), prediction_id)
+
+    def status_counted(key: str, prediction_id: str, route: str,
+                       scripted_error: str | None = None) -> Any:
+        return counted(owner(key, prediction_id), prediction_id, route, scripted_error)
 
     engine.status = status  # type: ignore[method-assign]
+    engine.status_counted = status_counted  # type: ignore[method-assign]
     return emulator
 
 
