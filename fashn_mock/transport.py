@@ -299,9 +299,10 @@ class InProcessTransport(httpx.BaseTransport):
         self._runner: LoopThread | None = None
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._loops: list[CallerLoop] = []
-        """Every thread's loop, closed with the transport (or when it is collected
-        unclosed: a client nobody closed must not leave sockets behind)."""
+        self._loops: list[tuple[threading.Thread, CallerLoop]] = []
+        """Each thread's loop, closed with the transport (or when it is collected
+        unclosed: a client nobody closed must not leave sockets behind), or once its
+        thread has ended (when another thread makes a loop)."""
         weakref.finalize(self, _close_all, self._loops)
 
     def _get_runner(self) -> LoopThread:
@@ -318,7 +319,11 @@ class InProcessTransport(httpx.BaseTransport):
         if own is None or own.loop.is_closed():
             own = self._local.loop = CallerLoop()
             with self._lock:
-                self._loops.append(own)
+                ended = [(thread, mine) for thread, mine in self._loops
+                         if not thread.is_alive()]
+                self._loops[:] = [pair for pair in self._loops if pair not in ended]
+                self._loops.append((threading.current_thread(), own))
+            _close_all(ended)
         return own
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -346,8 +351,8 @@ def _loop_running() -> bool:
     return True
 
 
-def _close_all(loops: list[CallerLoop]) -> None:
-    for own in loops:
+def _close_all(loops: list[tuple[threading.Thread, CallerLoop]]) -> None:
+    for _, own in loops:
         own.close()
 
 

@@ -187,3 +187,25 @@ def test_a_sync_client_runs_the_app_on_the_calling_thread_and_leaves_no_loop_beh
         del unclosed
         gc.collect()
     assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_the_loops_of_threads_that_ended_are_closed() -> None:
+    """One client used from many short-lived threads keeps one loop per live thread."""
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await answer(send)
+
+    carrier = transport.InProcessTransport(app)
+    with httpx.Client(transport=carrier, base_url="http://fashn-mock.local") as client:
+        made: list[asyncio.AbstractEventLoop] = []
+
+        def call() -> None:
+            assert client.get("/").text == "ok"
+            made.append(carrier._local.loop.loop)
+
+        for _ in range(3):
+            worker = threading.Thread(target=call)
+            worker.start()
+            worker.join()
+        assert [loop.is_closed() for loop in made] == [True, True, False]
+        assert len(carrier._loops) == 1
+    assert made[-1].is_closed()
