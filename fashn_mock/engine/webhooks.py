@@ -58,6 +58,8 @@ RETRY_DELAYS = (10.0, 30.0, 60.0, 90.0, 110.0)
 """Emulator seconds (times ``--time-scale``) between attempts: 5 retries in 5 minutes."""
 DELIVERABLE = ("completed", "failed")
 MAX_PENDING = 10_000
+TOO_MANY = f"{MAX_PENDING} webhook deliveries are pending already"
+"""Why a webhook is refused once ``MAX_PENDING`` deliveries wait."""
 MAX_IN_FLIGHT = 10_000
 
 
@@ -96,23 +98,29 @@ class Webhooks:
     # --- registering ------------------------------------------------------------------
     def filed(self, prediction: Prediction, order: Order | None = None) -> None:
         """A new prediction: schedule its webhook, if it has one."""
+        reg = self._registration(prediction, order)
+        if reg is None:
+            return
+        with self._lock:
+            full = len(self._active) >= MAX_PENDING
+            if not full:
+                self._active[prediction.id] = reg
+        if full:
+            self._unsent(reg.job(due=prediction.finished_at), "refused", TOO_MANY)
+            return
+        self._schedule(reg, prediction.finished_at + reg.script.delay)
+
+    def _registration(self, prediction: Prediction, order: Order | None
+                      ) -> Registration | None:
+        """What delivering ``prediction``'s webhook takes (None: it has none): the
+        order's receiver faults, else a rule scheduled for its key (one use taken)."""
         url = prediction.webhook_url
         if url is None:
-            return
+            return None
         order = order or Order()
         script = order.script or self.rules.take(prediction.key) or Script()
-        base_url = order.base_url or self.config.public_url or ""
-        reg = Registration(prediction.id, prediction.key, url, base_url, script)
-        with self._lock:
-            if len(self._active) >= MAX_PENDING:
-                refused = f"{MAX_PENDING} webhook deliveries are pending already"
-            else:
-                refused = None
-                self._active[prediction.id] = reg
-        if refused is not None:
-            self._unsent(reg.job(due=prediction.finished_at), "refused", refused)
-            return
-        self._schedule(reg, prediction.finished_at + script.delay)
+        return Registration(prediction.id, prediction.key, url,
+                            order.base_url or self.config.public_url or "", script)
 
     def moved(self, prediction: Prediction) -> None:
         """Its finish moved (interrupted, playback): the first attempt moves with it."""

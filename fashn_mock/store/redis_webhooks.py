@@ -244,19 +244,13 @@ class SharedWebhooks(Webhooks):
     # --- registering ------------------------------------------------------------------
     @guarded
     def filed(self, prediction: Prediction, order: Order | None = None) -> None:
-        url = prediction.webhook_url
-        if url is None:
+        reg = self._registration(prediction, order)
+        if reg is None:
             return
-        order = order or Order()
-        script = order.script or self.rules.take(prediction.key) or Script()
-        reg = Registration(prediction.id, prediction.key, url,
-                           order.base_url or self.config.public_url or "", script)
-        limit = policy.MAX_PENDING
-        if not self._op("register", reg.prediction_id, limit, *_fields(reg)):
-            self._unsent(reg.job(due=prediction.finished_at), "refused",
-                         f"{limit} webhook deliveries are pending already")
+        if not self._op("register", reg.prediction_id, policy.MAX_PENDING, *_fields(reg)):
+            self._unsent(reg.job(due=prediction.finished_at), "refused", policy.TOO_MANY)
             return
-        self._arm(reg.prediction_id, prediction.finished_at + script.delay, "scheduled")
+        self._arm(reg.prediction_id, prediction.finished_at + reg.script.delay, "scheduled")
 
     @guarded
     def moved(self, prediction: Prediction) -> None:
