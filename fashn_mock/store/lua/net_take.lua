@@ -9,13 +9,7 @@ for i, text in ipairs(redis.call('LRANGE', list, 0, -1)) do
       and is(r.method, ARGV[3]) and is(r.dialect, ARGV[5])
       and (r.key == cjson.null or (key ~= '' and r.key == key))
       and (r.model == cjson.null or (model ~= '' and r.model == model)) then
-    r.times = r.times - 1
-    if r.times == 0 then
-      redis.call('LSET', list, i - 1, '\0gone')
-      redis.call('LREM', list, 1, '\0gone')
-    else
-      redis.call('LSET', list, i - 1, cjson.encode(r))
-    end
+    use_up(list, i, r)
     return r.fault
   end
 end

@@ -111,6 +111,18 @@ local function hit(key, rule, now_ms, limit, interval)
   return {int(passed), int(math.max(0, limit - count)), int(first), int(wait)}
 end
 
+-- one use of the rule (decoded) at position i of the rule list `list`: written back with
+-- one use less, or removed once used up
+local function use_up(list, i, rule)
+  rule.times = rule.times - 1
+  if rule.times == 0 then
+    redis.call('LSET', list, i - 1, '\0gone')
+    redis.call('LREM', list, 1, '\0gone')
+  else
+    redis.call('LSET', list, i - 1, cjson.encode(rule))
+  end
+end
+
 -- take one use of the first fault rule for (key, model); its JSON, or nil
 local function take_fault(key, model)
   local list = k('faults')
@@ -119,15 +131,8 @@ local function take_fault(key, model)
     local rule = cjson.decode(text)
     if rule.times > 0 and (rule.model == cjson.null or rule.model == model)
         and (rule.key == cjson.null or rule.key == key) then
-      rule.times = rule.times - 1
-      local taken = cjson.encode(rule)
-      if rule.times == 0 then
-        redis.call('LSET', list, i - 1, '\0gone')
-        redis.call('LREM', list, 1, '\0gone')
-      else
-        redis.call('LSET', list, i - 1, cjson.encode(rule))
-      end
-      return taken
+      use_up(list, i, rule)
+      return cjson.encode(rule)
     end
   end
   return nil
