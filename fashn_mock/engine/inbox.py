@@ -133,6 +133,13 @@ def _status(body: Any) -> Any:
     return body.get("status") if isinstance(body, dict) else None
 
 
+def check_name(name: object) -> None:
+    """Refuse an inbox name that is not 1-64 letters, digits, '.', '_' or '-'."""
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        raise InvalidRequest("inbox name: 1-64 letters, digits, '.', '_' or '-'",
+                             field="name")
+
+
 class Inboxes:
     """Named inboxes, created on first use (at most ``MAX_INBOXES``)."""
 
@@ -141,9 +148,7 @@ class Inboxes:
         self._lock = threading.Lock()
 
     def get(self, name: str) -> Inbox:
-        if not isinstance(name, str) or not NAME.fullmatch(name):
-            raise InvalidRequest("inbox name: 1-64 letters, digits, '.', '_' or '-'",
-                                 field="name")
+        check_name(name)
         with self._lock:
             inbox = self._boxes.get(name)
             if inbox is None:

@@ -13,12 +13,12 @@ from fashn_mock.engine.errors import InvalidRequest
 from fashn_mock.engine.inbox import (
     CAPACITY,
     MAX_INBOXES,
-    NAME,
     WAIT_SECONDS,
     Inbox,
     Inboxes,
     Received,
     check_failures,
+    check_name,
 )
 from fashn_mock.store.backend import Backend, guarded
 
@@ -85,9 +85,7 @@ class RedisInboxes(Inboxes):
 
     @guarded
     def get(self, name: str) -> RedisInbox:
-        if not isinstance(name, str) or not NAME.fullmatch(name):
-            raise InvalidRequest("inbox name: 1-64 letters, digits, '.', '_' or '-'",
-                                 field="name")
+        check_name(name)
         backend = self.backend
         if not backend.scripts.inbox(args=[backend.prefix, "", "open", name, MAX_INBOXES]):
             raise InvalidRequest(f"at most {MAX_INBOXES} inboxes; DELETE one first",
