@@ -35,6 +35,7 @@ from fashn_mock.params import (
 )
 from fashn_mock.serving import SHUTDOWN_TIMEOUT, is_loopback
 from fashn_mock.steering.cli import ctl
+from fashn_mock.workers import MAX_WORKERS
 
 if TYPE_CHECKING:
     from fashn_mock.cassettes.replay import ReplaySource
@@ -133,7 +134,7 @@ def _rate_options(func: Any) -> Any:
 @option("--store-prefix", env=ENV + "STORE_PREFIX", default="fashn-mock",
         help="the shared store's key prefix: emulators with different prefixes share "
              "one server; reset deletes only its own keys")
-@option("--workers", env=ENV + "WORKERS", default=1, type=click.IntRange(1, 64),
+@option("--workers", env=ENV + "WORKERS", default=1, type=click.IntRange(1, MAX_WORKERS),
         help="worker processes serving one emulator (more than 1 needs --store)")
 @replay_options
 @log_options("info")
