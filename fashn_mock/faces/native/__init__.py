@@ -75,9 +75,13 @@ def routes(engine: Engine) -> list[Route]:
 
         Deliverer(engine, payload, heavy=renders_inline)
 
+    def authenticate(request: Request) -> str:
+        """The request's key (``Authorization: Bearer``), or ``Unauthenticated``."""
+        return engine.check_key(require_bearer(request.headers.get("authorization")))
+
     def admit(request: Request, route: str) -> tuple[str, dict[str, str]]:
         """Authenticate and count the request; its rate headers for the response."""
-        key = engine.check_key(require_bearer(request.headers.get("authorization")))
+        key = authenticate(request)
         return key, count(request, key, route, request.headers.get(SCRIPTED_ERROR_HEADER))
 
     def count(request: Request, key: str, route: str,
@@ -87,7 +91,7 @@ def routes(engine: Engine) -> list[Route]:
 
     @guarded
     async def run(request: Request) -> Response:
-        key = engine.check_key(require_bearer(request.headers.get("authorization")))
+        key = authenticate(request)
         scripted_error = request.headers.get(SCRIPTED_ERROR_HEADER)
         engine.screen(scripted_error)
         try:
@@ -119,7 +123,7 @@ def routes(engine: Engine) -> list[Route]:
 
     @guarded
     async def status(request: Request) -> Response:
-        key = engine.check_key(require_bearer(request.headers.get("authorization")))
+        key = authenticate(request)
         try:  # counted and read in one step (one round trip to a shared store)
             state, window = engine.status_counted(
                 key, request.path_params["id"], "status",
