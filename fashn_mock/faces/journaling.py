@@ -190,7 +190,10 @@ class Recording:
                     self.finish()
             elif kind == "http.response.start":
                 exchange.status = message["status"]
-                exchange.response_headers = message.get("headers", [])
+                headers = message.get("headers", [])
+                if not isinstance(headers, list):  # an iterable is read once: share a list
+                    headers = message["headers"] = list(headers)
+                exchange.response_headers = headers  # kept as it is (no copy)
         return self._send(message)
 
     def finish(self) -> None:

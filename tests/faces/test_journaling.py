@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fashn_mock import Emulator
-from fashn_mock.faces.journaling import HEADERS_CAP, capped, kept
+from fashn_mock.faces.journaling import HEADERS_CAP, JournalMiddleware, capped, kept
+from fashn_mock.transport import httpx_client
 from tests.support import AUTH, KEY, tryon
 
 READS = ("/_mock/journal", "/_mock/behaviour", "/_mock/violations")
@@ -104,3 +105,20 @@ def test_kept_bytes_are_the_first_cap_bytes_of_the_chunks(chunks: list[bytes], c
     for seen, chunk in enumerate(chunks, 1):
         so_far = kept(so_far, chunk, cap)
         assert bytes(so_far) == b"".join(chunks[:seen])[:cap]
+
+
+def test_response_headers_given_as_an_iterable_reach_both_the_client_and_the_journal() -> None:
+    """ASGI allows any iterable of headers: the journal must not use it up."""
+    emulator = Emulator(time_scale=0)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": iter([(b"content-type", b"application/json"),
+                                     (b"x-ratelimit-limit", b"7")])})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    with httpx_client(JournalMiddleware(app, emulator.engine)) as client:
+        answer = client.get("/v1/credits", headers={"Authorization": "Bearer k"})
+    assert answer.headers["x-ratelimit-limit"] == "7"
+    assert emulator.engine.journal.entries()[-1].response_headers == {"x-ratelimit-limit": "7"}
