@@ -209,3 +209,35 @@ def test_the_loops_of_threads_that_ended_are_closed() -> None:
         assert [loop.is_closed() for loop in made] == [True, True, False]
         assert len(carrier._loops) == 1
     assert made[-1].is_closed()
+
+
+async def cookie_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Sets a cookie on ``/set``; answers every path with the Cookie header it got."""
+    await receive()
+    headers = [(b"content-type", b"text/plain")]
+    if scope["path"] == "/set":
+        headers.append((b"set-cookie", b"session=abc; Path=/"))
+    got = dict(scope["headers"]).get(b"cookie", b"")
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": got})
+
+
+def test_in_process_clients_keep_cookies_an_answer_sets_and_no_others() -> None:
+    with httpx_client(cookie_app) as client:  # type: ignore[arg-type]
+        assert isinstance(client.cookies, transport.SetCookieOnly)
+        assert client.get("/plain").text == "" and not client.cookies
+        assert client.get("/set").text == ""
+        assert dict(client.cookies) == {"session": "abc"}
+        assert client.get("/plain").text == "session=abc"
+        client.cookies = {"other": "1"}
+        assert isinstance(client.cookies, transport.SetCookieOnly)
+        assert client.get("/plain").text == "other=1"
+
+
+def test_async_in_process_clients_keep_cookies_an_answer_sets() -> None:
+    async def scenario() -> None:
+        async with async_httpx_client(cookie_app, cookies={"given": "x"}) as client:  # type: ignore[arg-type]
+            assert isinstance(client.cookies, transport.SetCookieOnly)
+            assert (await client.get("/set")).text == "given=x"
+            assert dict(client.cookies) == {"given": "x", "session": "abc"}
+    asyncio.run(scenario())
