@@ -6,6 +6,7 @@ import asyncio
 import gc
 import threading
 import warnings
+import weakref
 from typing import Any
 
 import anyio
@@ -241,3 +242,35 @@ def test_async_in_process_clients_keep_cookies_an_answer_sets() -> None:
             assert (await client.get("/set")).text == "given=x"
             assert dict(client.cookies) == {"given": "x", "session": "abc"}
     asyncio.run(scenario())
+
+
+def test_an_in_process_answer_read_whole_is_freed_without_the_garbage_collector() -> None:
+    """httpx binds a response's stream to the response (a reference cycle); read
+    answers lose it, so they go as soon as nobody holds them."""
+    with httpx_client(cookie_app) as client:  # type: ignore[arg-type]
+        gc.disable()
+        try:
+            response = client.get("/set")
+            assert response.text == "" and response.elapsed.total_seconds() >= 0
+            gone = weakref.ref(response)
+            del response
+            assert gone() is None
+        finally:
+            gc.enable()
+        with client.stream("GET", "/plain") as streamed:  # streaming stays httpx's own
+            assert streamed.read() == b"session=abc"
+
+
+def test_an_async_in_process_answer_read_whole_is_freed_without_the_garbage_collector(
+        ) -> None:
+    async def scenario() -> None:
+        async with async_httpx_client(cookie_app) as client:  # type: ignore[arg-type]
+            response = await client.get("/set")
+            gone = weakref.ref(response)
+            del response
+            assert gone() is None
+    gc.disable()
+    try:
+        asyncio.run(scenario())
+    finally:
+        gc.enable()
