@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable
-from functools import wraps
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from fashn_mock.engine import Engine
 from fashn_mock.engine.errors import BodyTooLarge, DomainError, Unauthenticated, Window
@@ -19,17 +19,31 @@ Renderer = Callable[[Request, DomainError], Response]
 """A dialect's table: domain error -> its status, headers and body."""
 
 
-def answering_errors(render: Renderer) -> Callable[[Endpoint], Endpoint]:
-    """Wrap an endpoint so any domain error it raises is answered by ``render``."""
-    def decorate(endpoint: Endpoint) -> Endpoint:
-        @wraps(endpoint)
-        async def guarded(request: Request) -> Response:
-            try:
-                return await endpoint(request)
-            except DomainError as error:
-                return render(request, error)
-        return guarded
-    return decorate
+class Answering:
+    """An endpoint served as a plain ASGI app (Starlette's ``Route`` calls an object as
+    it is): one ``Request`` per call, a domain error answered by ``render``. Starlette
+    wraps a function endpoint in an exception layer of its own per request; here the
+    app-wide ``ExceptionMiddleware`` is that layer (HTTP errors and bugs land there as
+    before), a few µs less per request."""
+
+    __slots__ = ("__name__", "endpoint", "render")
+
+    def __init__(self, endpoint: Endpoint, render: Renderer) -> None:
+        self.endpoint, self.render = endpoint, render
+        self.__name__ = endpoint.__name__  # the route's name, as for a function
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive, send)
+        try:
+            response = await self.endpoint(request)
+        except DomainError as error:
+            response = self.render(request, error)
+        await response(scope, receive, send)
+
+
+def answering_errors(render: Renderer) -> Callable[[Endpoint], Answering]:
+    """Serve an endpoint so any domain error it raises is answered by ``render``."""
+    return lambda endpoint: Answering(endpoint, render)
 
 
 async def read_body(request: Request, limit: int) -> bytes:

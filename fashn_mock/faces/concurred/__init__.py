@@ -34,6 +34,7 @@ from fashn_mock.engine import TERMINAL, Engine, faults
 from fashn_mock.engine.errors import DomainError, Unauthenticated, Window
 from fashn_mock.engine.prediction import Prediction
 from fashn_mock.faces.common import (
+    Answering,
     answering_errors,
     base_url,
     bearer_key,
@@ -164,7 +165,7 @@ class Face:
         return key, submitted.prediction, self.remember(request, submitted.window)
 
     # --- endpoints -------------------------------------------------------------------
-    def guarded(self, endpoint: Endpoint) -> Endpoint:
+    def guarded(self, endpoint: Endpoint) -> Answering:
         """Give the request its lazy ``meta``, and answer domain errors in this dialect."""
         @answering_errors(render)
         async def with_meta(request: Request) -> Response:
