@@ -19,6 +19,7 @@ runs, in a helper thread: ``LoopThread``).
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import threading
 import weakref
@@ -253,6 +254,7 @@ class CallerLoop:
         self.loop = asyncio.new_event_loop()
         self._next: asyncio.Future[Coroutine[Any, Any, None]] = self.loop.create_future()
         self._root = self.loop.create_task(self._serve())
+        _CALLER_LOOPS.add(self)
 
     def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run ``coroutine`` in the root task; its result (or exception)."""
@@ -287,6 +289,24 @@ class CallerLoop:
                 self.loop.close()
             else:
                 _close_loop(self.loop)
+
+
+_CALLER_LOOPS: weakref.WeakSet[CallerLoop] = weakref.WeakSet()
+
+
+def _close_caller_loops() -> None:
+    """At interpreter exit: close every caller loop not running a call. The app's
+    thread pool (anyio's, behind Starlette's ``run_in_threadpool``: exception handlers,
+    CDN downloads, data-URI runs) starts its worker threads from the caller's thread,
+    so they are not daemon threads, and they stop only when the loop's root task ends:
+    a client nobody closed would keep the interpreter waiting for them forever."""
+    for own in list(_CALLER_LOOPS):
+        own.close()
+
+
+# threading's exit hook runs before the interpreter joins non-daemon threads (``atexit``
+# runs after it); it is how ``concurrent.futures`` stops its own workers.
+getattr(threading, "_register_atexit", atexit.register)(_close_caller_loops)
 
 
 class InProcessTransport(httpx.BaseTransport):

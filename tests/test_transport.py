@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import subprocess
+import sys
 import threading
 import warnings
 import weakref
@@ -274,3 +276,32 @@ def test_an_async_in_process_answer_read_whole_is_freed_without_the_garbage_coll
         asyncio.run(scenario())
     finally:
         gc.enable()
+
+
+EXITING = """
+import threading
+from fashn_mock import Config, Emulator
+
+emulator = Emulator(Config(time_scale=0, limits=False), manual_clock=True)
+client = emulator.httpx_client(headers={"Authorization": "Bearer k"})
+assert client.get("/nope").status_code == 404  # its handler runs in the thread pool
+
+
+def elsewhere() -> None:
+    assert client.get("/nope").status_code == 404
+
+
+thread = threading.Thread(target=elsewhere)
+thread.start()
+thread.join()
+print("exiting")
+"""
+
+
+def test_a_process_exits_with_in_process_clients_left_open() -> None:
+    """The app's thread pool started non-daemon workers from the caller's threads; the
+    interpreter used to wait for them forever when nobody closed the client."""
+    done = subprocess.run([sys.executable, "-c", EXITING], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "exiting"
