@@ -301,7 +301,8 @@ def _close_caller_loops() -> None:
     so they are not daemon threads, and they stop only when the loop's root task ends:
     a client nobody closed would keep the interpreter waiting for them forever."""
     for own in list(_CALLER_LOOPS):
-        own.close()
+        with contextlib.suppress(Exception):  # the interpreter is exiting: no traceback
+            own.close()
 
 
 # threading's exit hook runs before the interpreter joins non-daemon threads (``atexit``
