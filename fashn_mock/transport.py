@@ -422,7 +422,7 @@ class CookiesFromAnswers:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.cookies = self._cookies
+        self._cookies = SetCookieOnly(self._cookies.jar)  # the jar httpx chose (or was given)
 
     @property
     def cookies(self) -> httpx.Cookies:

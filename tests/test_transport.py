@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import http.cookiejar
 import subprocess
 import sys
 import threading
@@ -305,3 +306,10 @@ def test_a_process_exits_with_in_process_clients_left_open() -> None:
                           timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "exiting"
+
+
+def test_a_cookie_jar_given_to_an_in_process_client_is_the_one_it_fills() -> None:
+    jar = http.cookiejar.CookieJar()
+    with httpx_client(cookie_app, cookies=jar) as client:  # type: ignore[arg-type]
+        client.get("/set")
+    assert [cookie.name for cookie in jar] == ["session"]
