@@ -12,6 +12,7 @@ from fashn_mock import catalog
 from fashn_mock.engine.errors import InvalidRequest
 from fashn_mock.validation import (
     CACHED_UP_TO,
+    _canonical_encoder,
     canonical_json,
     canonical_pieces,
     parse_json,
@@ -160,6 +161,16 @@ def test_canonical_pieces_join_to_the_canonical_json(inputs: dict[str, Any],
     both = {**inputs, **plain}
     assert "".join(canonical_pieces(both, plain=plain.keys())) == canonical_json(both)
     assert "".join(canonical_pieces(both)) == canonical_json(both)
+
+
+@given(json_values)
+def test_canonical_json_is_what_json_dumps_writes(value: Any) -> None:
+    assert canonical_json(value) == json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def test_canonical_json_without_the_c_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(json.encoder, "c_make_encoder", None)
+    assert _canonical_encoder()({"b": [1, "é"], "a": None}) == '{"a":null,"b":[1,"\\u00e9"]}'
 
 
 def test_long_canonical_json_is_not_kept() -> None:

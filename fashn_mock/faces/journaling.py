@@ -10,7 +10,6 @@ a client sending 16 MiB of headers costs the journal at most ``HEADERS_CAP``.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -148,61 +147,74 @@ class JournalMiddleware:
                         await self.app(scope, recording.receive, recording.send)
                     finally:
                         recording.finish()
+                        recording.release()
                     return
         await self.app(scope, receive, send)
 
 
-class Recording:
-    """One exchange being journaled: ``receive`` and ``send`` keep what passes (no
-    coroutine per message sent), ``finish`` records it once, before the client can
-    see the end of the answer."""
+class Recording(Exchange):
+    """One exchange being journaled, and then the journal's builder of its entry: one
+    object per request. ``receive`` and ``send`` keep what passes (no coroutine per
+    message sent); ``finish`` hands the exchange to the journal once, before the client
+    can see the end of the answer; ``release`` lets go of the connection's callables
+    once the app has returned."""
 
-    __slots__ = ("_engine", "_receive", "_route", "_send", "exchange")
+    __slots__ = ("_engine", "_receive", "_recorded", "_route", "_send")
 
     def __init__(self, engine: Engine, route: JournalRoute, scope: Scope, receive: Receive,
                  send: Send) -> None:
         headers = scope.get("headers", [])
         size = header_size(headers)
-        self.exchange: Exchange | None = Exchange(
-            engine.clock.now(), scope["method"], scope["path"][:PATH_CAP],
-            scope.get("query_string", b"")[:QUERY_CAP], capped(headers, size), b"",
-            network_fault=scope.get(NETWORK_FAULT),
-            header_bytes=size if size <= HEADERS_CAP else None)
+        fits = size <= HEADERS_CAP
+        Exchange.__init__(self, engine.clock.now(), scope["method"], scope["path"][:PATH_CAP],
+                          scope.get("query_string", b"")[:QUERY_CAP],
+                          headers if fits else capped(headers, size), b"", 0, 0, None, None,
+                          scope.get(NETWORK_FAULT), size if fits else None)
         self._engine, self._route, self._receive, self._send = engine, route, receive, send
+        self._recorded = False
 
     async def receive(self) -> Message:
         message = await self._receive()
-        exchange = self.exchange
-        if exchange is not None and message["type"] == "http.request":
+        if not self._recorded and message["type"] == "http.request":
             chunk = message.get("body", b"")
-            exchange.body_size += len(chunk)
-            exchange.body = kept(exchange.body, chunk, BODY_CAP)
+            self.body_size += len(chunk)
+            self.body = kept(self.body, chunk, BODY_CAP)
         return message
 
     def send(self, message: Message) -> Awaitable[None]:
-        exchange = self.exchange
-        if exchange is not None:
+        send = self._send
+        if not self._recorded:
             kind = message["type"]
             if kind == "http.response.body":
-                exchange.response_body = kept(exchange.response_body,
-                                              message.get("body", b""), RESPONSE_CAP)
+                self.response_body = kept(self.response_body, message.get("body", b""),
+                                          RESPONSE_CAP)
                 if not message.get("more_body", False):
                     self.finish()
             elif kind == "http.response.start":
-                exchange.status = message["status"]
+                self.status = message["status"]
                 headers = message.get("headers", [])
                 if not isinstance(headers, list):  # an iterable is read once: share a list
                     headers = message["headers"] = list(headers)
-                exchange.response_headers = headers  # kept as it is (no copy)
-        return self._send(message)
+                self.response_headers = headers  # kept as it is (no copy)
+        return send(message)
 
     def finish(self) -> None:
         """Record the exchange (once; later calls do nothing)."""
-        exchange, self.exchange = self.exchange, None
-        if exchange is not None:
-            engine = self._engine
-            engine.journal.record_lazy(functools.partial(
-                build_entry, exchange, self._route, engine.config.strict), exchange.size())
+        if not self._recorded:
+            self._recorded = True
+            self._engine.journal.record_lazy(self, self.size())
+
+    def release(self) -> None:
+        """Drop the connection's ``receive`` and ``send`` (the journal keeps this object)."""
+        self._receive = self._send = _released
+
+    def __call__(self, seq: int) -> JournalEntry:
+        """The journal entry of this exchange (run when the journal is read)."""
+        return build_entry(self, self._route, self._engine.config.strict, seq)
+
+
+async def _released(*args: Any) -> Any:
+    raise RuntimeError("this exchange has ended")
 
 
 def build_entry(exchange: Exchange, route: JournalRoute, strict: bool,

@@ -3,7 +3,9 @@ a client sends can make the journal (or the reports read from it) fail."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -122,3 +124,31 @@ def test_response_headers_given_as_an_iterable_reach_both_the_client_and_the_jou
         answer = client.get("/v1/credits", headers={"Authorization": "Bearer k"})
     assert answer.headers["x-ratelimit-limit"] == "7"
     assert emulator.engine.journal.entries()[-1].response_headers == {"x-ratelimit-limit": "7"}
+
+
+def test_the_journal_keeps_no_callable_of_the_connection() -> None:
+    """Each exchange is one object the journal keeps until read: once the app has
+    returned, it holds nothing of the server's ``receive`` and ``send``."""
+    emulator = Emulator(time_scale=0)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    class Connection:
+        async def receive(self) -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(self, message: Any) -> None:
+            return None
+
+    connection = Connection()
+    gone = weakref.ref(connection)
+    scope = {"type": "http", "method": "GET", "path": "/v1/credits", "query_string": b"",
+             "headers": [(b"authorization", b"Bearer k")]}
+    asyncio.run(JournalMiddleware(app, emulator.engine)(scope, connection.receive,
+                                                        connection.send))
+    del connection
+    assert gone() is None  # the journal does not keep the connection alive
+    assert emulator.engine.journal.entries()[-1].key == "k"
