@@ -86,7 +86,10 @@ def _text(text: str) -> None:
 
 
 def _decoded(raw: bytes) -> str:
-    encoding = json.detect_encoding(raw)
+    # an object whose second byte is not NUL: what ``json.detect_encoding`` finds (no
+    # BOM starts with "{"), without its dozen checks (about 0.8 µs a request)
+    encoding = "utf-8" if raw[:1] == b"{" and raw[1:2] != b"\x00" \
+        else json.detect_encoding(raw)
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError as exc:

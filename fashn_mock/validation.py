@@ -56,6 +56,11 @@ class RunRequest:
                 self.__dict__["_canonical"] = found  # frozen: as cached_property does
         return found
 
+    def kept_canonical_inputs(self) -> str | None:
+        """``canonical_inputs()`` if it was made and kept, else None (never makes it)."""
+        found: str | None = self.__dict__.get("_canonical")
+        return found
+
 
 def _canonical_encoder() -> Callable[[Any], str]:
     """``json.dumps(value, sort_keys=True, separators=(",", ":"))``, the same text,

@@ -7,10 +7,11 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from fashn_mock import safejson
+from fashn_mock.safejson import Rejected, _decoded
 
 
 def nested(depth: int) -> bytes:
@@ -74,3 +75,19 @@ def test_what_parses_can_be_encoded_and_walked_again(value: Any, depth: int) -> 
 def test_any_bytes_parse_or_are_rejected(raw: bytes) -> None:
     with contextlib.suppress(safejson.Rejected):
         safejson.loads(raw)
+
+
+@example(b"\x00ab")  # "{" then NUL: UTF-16-LE
+@example(b"\x00\x00\x00")  # UTF-32-LE
+@given(st.binary(max_size=6))
+def test_bodies_are_decoded_as_json_detect_encoding_says(tail: bytes) -> None:
+    for raw in (b"{" + tail, tail):
+        try:
+            expected: object = raw.decode(json.detect_encoding(raw))
+        except UnicodeDecodeError:
+            expected = Rejected
+        try:
+            found: object = _decoded(raw)
+        except Rejected:
+            found = Rejected
+        assert found == expected

@@ -5,7 +5,7 @@ body may be submitted on the event loop."""
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -39,6 +39,23 @@ class Answering:
         except DomainError as error:
             response = self.render(request, error)
         await response(scope, receive, send)
+
+
+class JSONBytes(Response):
+    """``Response(body, media_type="application/json", headers=headers)`` for a body
+    already encoded: the same status, headers (in the same order) and body, without
+    Starlette's general rendering and header logic (a few µs on the hottest answers).
+    ``headers`` never set the length or the type here (they are the body's)."""
+
+    media_type = "application/json"
+
+    def __init__(self, body: bytes, headers: Mapping[str, str] | None = None) -> None:
+        self.status_code, self.body, self.background = 200, body, None
+        raw = [(k.lower().encode("latin-1"), v.encode("latin-1"))
+               for k, v in headers.items()] if headers else []
+        raw.append((b"content-length", b"%d" % len(body)))
+        raw.append((b"content-type", b"application/json"))
+        self.raw_headers = raw
 
 
 def answering_errors(render: Renderer) -> Callable[[Endpoint], Answering]:

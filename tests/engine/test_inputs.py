@@ -5,9 +5,12 @@ import io
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fashn_mock import Emulator, catalog
 from fashn_mock.engine.inputs import (
+    ALWAYS_KEPT,
     HELD_ABOVE,
     KEPT_UP_TO,
     data_uri_size,
@@ -138,6 +141,20 @@ def test_any_string_too_long_to_keep_becomes_a_stand_in() -> None:
     assert json.loads(loaded.stored_inputs) == {**run.inputs, "image": token(url),
                                                 "prompt": token(prompt)}
     assert stored_inputs(run) == loaded.stored_inputs  # playback keeps the same
+
+
+@given(st.integers(ALWAYS_KEPT - 80, ALWAYS_KEPT + 10), st.booleans())
+def test_stand_ins_do_not_depend_on_the_canonical_json_being_made(length: int,
+                                                                  made: bool) -> None:
+    """``load_run`` skips looking for long strings when a short canonical JSON was
+    made already; the result is the same either way."""
+    image = ("data:image/png;base64," + "A" * length)[:length]
+    run = run_of("background-remove", image=image)
+    if made:
+        run.canonical_inputs()
+    fresh = run_of("background-remove", image=image)
+    assert load_run(run).stored_inputs == load_run(fresh).stored_inputs
+    assert (load_run(run).stored_inputs is None) == (length <= ALWAYS_KEPT)
 
 
 def test_an_undecodable_data_uri_is_a_stand_in_and_not_held() -> None:

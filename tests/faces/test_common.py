@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from fashn_mock.engine.errors import DomainError, Unauthenticated
-from fashn_mock.faces.common import Answering, answering_errors, bearer_key
+from fashn_mock.faces.common import Answering, JSONBytes, answering_errors, bearer_key
 from fashn_mock.transport import httpx_client
 
 
@@ -50,3 +52,16 @@ def test_bearer_keys_are_read_from_well_formed_headers_only() -> None:
     assert bearer_key("Bearer k1") == "k1" and bearer_key("bearer  k2 ") == "k2"
     assert bearer_key(None) is None and bearer_key("Basic k") is None
     assert bearer_key("Bearer ") is None and bearer_key("") is None
+
+
+HEADER_NAMES = st.sampled_from(["X-RateLimit-Limit", "x-fashn-credits-used", "Retry-After"])
+
+
+@given(st.binary(max_size=40), st.none() | st.dictionaries(HEADER_NAMES, st.text(
+    st.characters(min_codepoint=32, max_codepoint=255), max_size=8)))
+def test_json_bytes_answer_as_starlettes_response(body: bytes,
+                                                  headers: dict[str, str] | None) -> None:
+    fast = JSONBytes(body, headers)
+    plain = Response(body, media_type="application/json", headers=headers)
+    assert (fast.status_code, fast.raw_headers, fast.body, fast.background) == \
+        (plain.status_code, plain.raw_headers, plain.body, plain.background)

@@ -35,6 +35,7 @@ from fashn_mock.engine.errors import DomainError, Unauthenticated, Window
 from fashn_mock.engine.prediction import Prediction
 from fashn_mock.faces.common import (
     Answering,
+    JSONBytes,
     answering_errors,
     base_url,
     bearer_key,
@@ -189,7 +190,7 @@ class Face:
         url = base_url(request, self.engine.config.public_url)
         body = self._finished.get(state, url)
         if body is not None:
-            return Response(body, media_type="application/json", headers=headers)
+            return JSONBytes(body, headers)
         output = None
         if current == "completed":
             show = functools.partial(output_values, self.engine, state, url)

@@ -23,6 +23,7 @@ from fashn_mock.engine.faults import HEADER as SCRIPTED_ERROR_HEADER
 from fashn_mock.engine.views import PredictionState
 from fashn_mock.engine.webhooks import Order
 from fashn_mock.faces.common import (
+    JSONBytes,
     answering_errors,
     base_url,
     read_body,
@@ -118,8 +119,8 @@ def routes(engine: Engine) -> list[Route]:
             raise
         headers = remember(request, submitted.window)
         # the ids are UUID-shaped: no JSON escaping is ever needed
-        return Response(b'{"id":"%s","error":null}' % submitted.prediction.id.encode(),
-                        media_type="application/json", headers=headers)
+        return JSONBytes(b'{"id":"%s","error":null}' % submitted.prediction.id.encode(),
+                         headers)
 
     @guarded
     async def status(request: Request) -> Response:
@@ -137,7 +138,7 @@ def routes(engine: Engine) -> list[Route]:
         url = base_url(request, config.public_url)
         body = finished.get(state, url)
         if body is not None:
-            return Response(body, media_type="application/json", headers=headers)
+            return JSONBytes(body, headers)
         make_payload = functools.partial(payload, engine, state, url)
         content = await run_in_threadpool(make_payload) if renders_inline(state) \
             else make_payload()
