@@ -52,6 +52,7 @@ from uvicorn.server import ServerState
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from benchmarks import bare_app  # noqa: E402
+from benchmarks.reports import save  # noqa: E402
 from fashn_mock import Config, Emulator, accesslog  # noqa: E402
 from fashn_mock.collector import tune_gc  # noqa: E402
 from fashn_mock.faces import native  # noqa: E402
@@ -302,9 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_us_per_request_median": medians,
         "cpu_us_per_request_rounds": cpu,
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {args.output}")
+    save(report, args.output)
     return 0
 
 
