@@ -41,6 +41,7 @@ from benchmarks.reports import save  # noqa: E402
 
 RESULTS = HERE / "results" / "instructions.json"
 WARM_UP = 1100
+ROUTES = ("status", "run", "concurred")
 COLLECTED = re.compile(rb"Collected : (\d+)")
 
 
@@ -94,9 +95,17 @@ def count(source: Path, variant: str, route: str, requests: int) -> int:
     return round((totals[1] - totals[0]) / requests)
 
 
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text[:40]!r}")
+    return int(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=2000, help="requests counted (2000)")
+    parser.add_argument("--requests", type=positive, default=2000,
+                        help="requests counted (2000)")
     parser.add_argument("--routes", default="status,run,concurred")
     parser.add_argument("--baseline", type=Path, help="another tree, counted alike")
     parser.add_argument("--output", type=Path, default=RESULTS)
@@ -109,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("valgrind") is None:
         parser.error("valgrind is not installed: apt-get install -y valgrind")
     routes = [r for r in args.routes.split(",") if r]
+    if not routes or set(routes) - set(ROUTES):
+        parser.error(f"--routes: a comma-separated subset of {','.join(ROUTES)}")
+    if args.baseline is not None and not (args.baseline / "fashn_mock").is_dir():
+        parser.error(f"--baseline: {str(args.baseline)[:200]} is not a fashn-mock tree")
     trees = {"this tree": HERE.parent} | ({"baseline": args.baseline.resolve()}
                                          if args.baseline else {})
     counts: dict[str, dict[str, int]] = {}
@@ -119,7 +132,11 @@ def main(argv: list[str] | None = None) -> int:
         for route in routes:
             if variant == "floor" and route == "concurred":
                 continue
-            counts[name][route] = count(source, variant, route, args.requests)
+            try:
+                counts[name][route] = count(source, variant, route, args.requests)
+            except RuntimeError as failed:  # the child's own error is in the message
+                print(f"bench_instructions: {failed}", file=sys.stderr)
+                return 1
             print(f"{name:<10} {route:<10} {counts[name][route]:>9,} instructions/request",
                   flush=True)
     revision = subprocess.run(["git", "-C", str(HERE.parent), "rev-parse", "--short", "HEAD"],

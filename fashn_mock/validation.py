@@ -49,7 +49,7 @@ class RunRequest:
     def canonical_inputs(self) -> str:
         """Stable JSON of the inputs: equal requests give equal strings. Kept for
         the next call unless long (a data URI): then made again when asked."""
-        found: str | None = self.__dict__.get("_canonical")
+        found = self.kept_canonical_inputs()
         if found is None:
             found = canonical_json(self.inputs)
             if len(found) <= CACHED_UP_TO:

@@ -11,7 +11,6 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from fashn_mock import safejson
-from fashn_mock.safejson import Rejected, _decoded
 
 
 def nested(depth: int) -> bytes:
@@ -85,9 +84,9 @@ def test_bodies_are_decoded_as_json_detect_encoding_says(tail: bytes) -> None:
         try:
             expected: object = raw.decode(json.detect_encoding(raw))
         except UnicodeDecodeError:
-            expected = Rejected
+            expected = safejson.Rejected
         try:
-            found: object = _decoded(raw)
-        except Rejected:
-            found = Rejected
+            found: object = safejson._decoded(raw)
+        except safejson.Rejected:
+            found = safejson.Rejected
         assert found == expected

@@ -1,4 +1,5 @@
-"""Plumbing shared by the faces: endpoints served as ASGI apps, API key headers."""
+"""Plumbing shared by the faces: endpoints served as ASGI apps, API key headers, JSON
+answers already encoded."""
 
 from __future__ import annotations
 
