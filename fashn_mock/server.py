@@ -9,6 +9,7 @@ from types import TracebackType
 import uvicorn
 from starlette.types import ASGIApp
 
+from fashn_mock.onewrite import HttpProtocol
 from fashn_mock.serving import Bound
 
 SHUTDOWN_TIMEOUT = 2
@@ -21,7 +22,7 @@ class BackgroundServer:
 
     def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
         config = uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                lifespan="off", access_log=False,
+                                lifespan="off", access_log=False, http=HttpProtocol,
                                 timeout_graceful_shutdown=SHUTDOWN_TIMEOUT)
         self.app = app
         self._server = uvicorn.Server(config)

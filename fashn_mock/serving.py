@@ -21,6 +21,7 @@ from starlette.types import ASGIApp
 
 from fashn_mock import accesslog, allocator
 from fashn_mock.logs import log_config
+from fashn_mock.onewrite import HttpProtocol
 
 SHUTDOWN_TIMEOUT = 3
 """Seconds open requests get to finish after SIGTERM/SIGINT before they are cancelled."""
@@ -93,7 +94,7 @@ def run(app: ASGIApp, *, host: str, port: int, log_level: str, log_format: str,
     allocator.tune()  # before uvicorn and the thread pools start threads
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level,
                             log_config=log_config(log_level, log_format), lifespan="off",
-                            timeout_graceful_shutdown=shutdown_timeout)
+                            http=HttpProtocol, timeout_graceful_shutdown=shutdown_timeout)
     access = accesslog.take_over()  # the logging is configured now: its access handlers
     if access is not None:
         config.app = access.middleware(app)

@@ -23,6 +23,7 @@ from fashn_mock.catalog.quotas import RateRule
 from fashn_mock.collector import tune_gc
 from fashn_mock.config import Config
 from fashn_mock.logs import log_config
+from fashn_mock.onewrite import HttpProtocol
 from fashn_mock.serving import STARTUP_FAILURE, Bound
 
 CONFIG_ENV = "FASHN_MOCK_WORKER_CONFIG"
@@ -74,7 +75,7 @@ def run(config: Config, workers: int, *, log_level: str, log_format: str,
     server_config = uvicorn.Config(
         "fashn_mock.workers:worker_app", factory=True, workers=workers, host=config.host,
         port=config.port, log_level=log_level, log_config=log_config(log_level, log_format),
-        lifespan="off", timeout_graceful_shutdown=shutdown_timeout)
+        lifespan="off", http=HttpProtocol, timeout_graceful_shutdown=shutdown_timeout)
     try:
         sock = server_config.bind_socket()
     except SystemExit:  # uvicorn logged why (the address is in use, ...)
