@@ -8,13 +8,19 @@ serve``: what the stack itself costs, without the emulator's work.
   encoding, no state: the limit for any emulator on this stack. ``POST /v1/run``
   still reads the body (any emulator has to).
 
-    python benchmarks/bare_app.py --port 8001 --log-level warning [--floor]
+With ``--one-write`` either runs on ``fashn-mock serve``'s HTTP protocol
+(``fashn_mock.onewrite``: a response's head and body in one send) instead of uvicorn's.
+
+    python benchmarks/bare_app.py --port 8001 --log-level warning [--floor] [--one-write]
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -80,9 +86,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                         choices=["critical", "error", "warning", "info", "debug"])
     parser.add_argument("--floor", action="store_true",
                         help="serve the constant-bytes floor instead of the JSON + auth app")
+    parser.add_argument("--one-write", action="store_true",
+                        help="on serve's HTTP protocol (fashn_mock.onewrite: a response's "
+                             "head and body in one send) instead of uvicorn's own")
     args = parser.parse_args(argv)
+    http: Any = "auto"
+    if args.one_write:
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        from fashn_mock.onewrite import HttpProtocol
+        http = HttpProtocol
     uvicorn.run(floor if args.floor else app, host=args.host, port=args.port,
-                log_level=args.log_level, lifespan="off")
+                log_level=args.log_level, lifespan="off", http=http)
     return 0
 
 

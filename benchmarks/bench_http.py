@@ -11,6 +11,9 @@ Every target runs as a subprocess on a free loopback port:
                       behind an auth check, under the same uvicorn settings
 - ``floor``:          ``benchmarks/bare_app.py --floor``: pre-encoded constant bytes, no
                       auth, no JSON, no state: the limit for any emulator on this stack
+- ``floor-onewrite``: the same floor on ``serve``'s HTTP protocol (``fashn_mock.onewrite``:
+                      a response's head and body in one send), to tell what of the
+                      emulator's ratio to ``floor`` that protocol alone gives
 - ``baseline``, ``baseline-quiet``: ``emulator`` and ``emulator-quiet`` served from
                       another tree (``--baseline DIR``), for before/after ratios
 
@@ -89,6 +92,10 @@ TARGETS: dict[str, tuple[str, str, str, str, float | None]] = {
     "quiet_status_vs_floor": ("emulator-quiet", "floor", "status",
                               "quiet status vs the floor", None),
     "quiet_run_vs_floor": ("emulator-quiet", "floor", "run", "quiet run vs the floor", None),
+    "status_vs_floor_onewrite": ("emulator", "floor-onewrite", "status",
+                                 "status vs the floor on serve's protocol", None),
+    "run_vs_floor_onewrite": ("emulator", "floor-onewrite", "run",
+                              "run vs the floor on serve's protocol", None),
     "status_vs_baseline": ("emulator", "baseline", "status", "status vs baseline", None),
     "run_vs_baseline": ("emulator", "baseline", "run", "run vs baseline", None),
     "concurred_vs_baseline": ("emulator", "baseline", "concurred",
@@ -288,16 +295,22 @@ def emulator_quiet_server(source: Path, python: str) -> Server | str:
     return emulator_server(source, python, "warning", "emulator-quiet")
 
 
-def bare_server(source: Path, python: str, floor: bool = False) -> Server | str:
+def bare_server(source: Path, python: str, floor: bool = False,
+                one_write: bool = False) -> Server | str:
     script = str(HERE / "bare_app.py")
-    extra = ["--floor"] if floor else []
-    return Server("floor" if floor else "bare",
+    extra = (["--floor"] if floor else []) + (["--one-write"] if one_write else [])
+    name = ("floor" if floor else "bare") + ("-onewrite" if one_write else "")
+    return Server(name,
                   lambda port: [python, script, "--host", "127.0.0.1", "--port", str(port),
                                 "--log-level", "warning", *extra], source)
 
 
 def floor_server(source: Path, python: str) -> Server | str:
     return bare_server(source, python, floor=True)
+
+
+def floor_onewrite_server(source: Path, python: str) -> Server | str:
+    return bare_server(source, python, floor=True, one_write=True)
 
 
 def prism_server(source: Path, python: str, log_level: str = "warn") -> Server | str:
@@ -319,8 +332,8 @@ def prism_info_server(source: Path, python: str) -> Server | str:
 FACTORIES: dict[str, Callable[[Path, str], Server | str]] = {
     "emulator": emulator_server, "emulator-quiet": emulator_quiet_server,
     "prism": prism_server, "prism-info": prism_info_server, "bare": bare_server,
-    "floor": floor_server}
-DEFAULT_TARGETS = "emulator,emulator-quiet,prism,prism-info,bare,floor"
+    "floor": floor_server, "floor-onewrite": floor_onewrite_server}
+DEFAULT_TARGETS = "emulator,emulator-quiet,prism,prism-info,bare,floor,floor-onewrite"
 BASELINES: dict[str, Callable[[Path, str], Server | str]] = {
     "baseline": lambda source, python: emulator_server(source, python, None, "baseline"),
     "baseline-quiet": lambda source, python: emulator_server(source, python, "warning",

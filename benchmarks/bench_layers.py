@@ -1,12 +1,12 @@
 """Server CPU per request, layer by layer, through uvicorn's own HTTP protocol in-process.
 
-Each request is raw HTTP/1.1 bytes fed to uvicorn's ``HttpToolsProtocol`` (the one
-``fashn-mock serve`` runs, keep-alive) on a fake transport; the answer is the bytes
-uvicorn writes. No socket, no load generator: the CPU time is the server's own work
-per request (parsing, the ASGI app, the access log, the response), and batches of
-every variant alternate in one process, so a busy machine slows them alike. Each
-figure is the fastest batch's CPU microseconds per request (the least disturbed by
-other processes; the median is shown beside it).
+Each request is raw HTTP/1.1 bytes fed to the HTTP protocol ``fashn-mock serve`` runs
+(``fashn_mock.onewrite.HttpProtocol``: uvicorn's httptools protocol, keep-alive) on a
+fake transport; the answer is the bytes uvicorn writes. No socket, no load generator:
+the CPU time is the server's own work per request (parsing, the ASGI app, the access
+log, the response), and batches of every variant alternate in one process, so a busy
+machine slows them alike. Each figure is the fastest batch's CPU microseconds per
+request (the least disturbed by other processes; the median is shown beside it).
 
 Variants (each on a fresh ``Emulator(time_scale=0, limits=False)`` unless named):
 
@@ -46,7 +46,6 @@ import uvicorn
 import uvloop
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 HERE = Path(__file__).resolve().parent
@@ -59,6 +58,7 @@ from fashn_mock.faces import native  # noqa: E402
 from fashn_mock.faces.journaling import JournalMiddleware  # noqa: E402
 from fashn_mock.faces.network import NetworkMiddleware  # noqa: E402
 from fashn_mock.logs import log_config  # noqa: E402
+from fashn_mock.onewrite import HttpProtocol  # noqa: E402
 
 RESULTS = HERE / "results" / "layers.json"
 RUN_BODY = json.dumps({"model_name": "tryon-v1.6", "inputs": {
@@ -115,7 +115,8 @@ class Connection:
         # log_config None: the logging stays as the bench set it up
         config = uvicorn.Config(app, lifespan="off", log_config=None)
         config.load()
-        self.protocol = HttpToolsProtocol(config, ServerState(), {}, _loop=loop)
+        self.protocol: Any = HttpProtocol(config, ServerState(), {},  # type: ignore[call-arg]
+                                          _loop=loop)
         self.transport = Transport()
         self.protocol.connection_made(self.transport)
 

@@ -20,7 +20,8 @@ from typing import Any
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 HOLD_LIMIT = 16 * 1024
-"""Larger writes are never held (a head is a few hundred bytes)."""
+"""Larger writes are never held (a head is a few hundred bytes), nor copied to join
+the held one."""
 
 
 class Joining(asyncio.Transport):
@@ -41,7 +42,10 @@ class Joining(asyncio.Transport):
         held = self._held
         if held is not None:
             self._held = None
-            self._transport.write(held + data)
+            if len(data) <= HOLD_LIMIT:
+                self._transport.write(held + data)
+            else:  # one vectored send, without copying a large body
+                self._transport.writelines((held, data))
         elif len(data) <= HOLD_LIMIT and not self._transport.is_closing():
             self._held = bytes(data)
             self._loop.call_soon(self.flush)

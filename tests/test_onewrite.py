@@ -39,6 +39,9 @@ class Recorded(asyncio.Transport):
     def write(self, data: bytes | bytearray | memoryview) -> None:
         self.calls.append(("write", bytes(data)))
 
+    def writelines(self, list_of_data: Any) -> None:
+        self.calls.append(("writelines", [bytes(data) for data in list_of_data]))
+
     def close(self) -> None:
         self.closing = True
         self.calls.append(("close", None))
@@ -128,6 +131,9 @@ async def test_large_writes_and_writes_to_a_closing_transport_are_not_held() -> 
     joining = Joining(raw, asyncio.get_running_loop())
     joining.write(b"x" * (HOLD_LIMIT + 1))
     assert raw.writes == [b"x" * (HOLD_LIMIT + 1)]
+    joining.write(b"head")
+    joining.write(b"y" * (HOLD_LIMIT + 1))  # joins the head in one vectored send
+    assert raw.calls[-1] == ("writelines", [b"head", b"y" * (HOLD_LIMIT + 1)])
     raw.closing = True
     joining.write(b"late")
     assert raw.writes[-1] == b"late"
