@@ -56,11 +56,13 @@ class Joining(asyncio.Transport):
         self.write(b"".join(list_of_data))
 
     def flush(self) -> None:
-        """Write what is held, if anything."""
+        """Write what is held, if anything and the connection is still open (a
+        connection lost since the write takes nothing more: uvloop would raise)."""
         held = self._held
         if held is not None:
             self._held = None
-            self._transport.write(held)
+            if not self._transport.is_closing():
+                self._transport.write(held)
 
     def write_eof(self) -> None:
         self.flush()

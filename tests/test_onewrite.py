@@ -126,6 +126,16 @@ async def test_closing_writes_what_is_held_first_and_aborting_drops_it() -> None
 
 
 @in_loop
+async def test_what_is_held_is_dropped_when_the_connection_is_lost_meanwhile() -> None:
+    raw = Recorded()
+    joining = Joining(raw, asyncio.get_running_loop())
+    joining.write(b"head")
+    raw.closing = True  # the peer reset the connection before the loop turned
+    await turn()
+    assert raw.calls == []
+
+
+@in_loop
 async def test_large_writes_and_writes_to_a_closing_transport_are_not_held() -> None:
     raw = Recorded()
     joining = Joining(raw, asyncio.get_running_loop())
