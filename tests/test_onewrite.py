@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 import uvicorn
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -147,6 +149,46 @@ async def test_large_writes_and_writes_to_a_closing_transport_are_not_held() -> 
     raw.closing = True
     joining.write(b"late")
     assert raw.writes[-1] == b"late"
+
+
+STEPS = st.lists(st.one_of(
+    st.binary(max_size=64).map(lambda data: ("write", data)),
+    st.integers(HOLD_LIMIT - 2, HOLD_LIMIT + 2).map(lambda size: ("write", b"L" * size)),
+    st.just(("turn", b""))), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(steps=STEPS, close=st.booleans())
+def test_the_bytes_sent_are_the_bytes_written_in_order(steps: list[tuple[str, bytes]],
+                                                       close: bool) -> None:
+    """Whatever the writes and the turns of the loop between them: the same bytes in
+    the same order, at most one write held, and nothing held once the loop has turned
+    (or the transport is closed)."""
+    async def play() -> None:
+        raw = Recorded()
+        joining = Joining(raw, asyncio.get_running_loop())
+        written = b""
+        for kind, data in steps:
+            if kind == "write":
+                joining.write(data)
+                written += data
+            else:
+                await turn()
+                assert joining.get_write_buffer_size() == 7  # nothing held
+            sent = b"".join(b"".join(d) if isinstance(d, list) else d
+                            for call, d in raw.calls if call in ("write", "writelines"))
+            assert written.startswith(sent)
+            assert len(written) - len(sent) <= HOLD_LIMIT  # one small write at most
+        if close:
+            joining.close()
+        else:
+            await turn()
+        sent = b"".join(b"".join(d) if isinstance(d, list) else d
+                        for call, d in raw.calls if call in ("write", "writelines"))
+        assert sent == written
+        assert all(d for call, d in raw.calls if call in ("write", "writelines"))
+
+    asyncio.run(play())
 
 
 @in_loop
