@@ -280,6 +280,28 @@ def test_served_answers_arrive_whole_in_one_segment() -> None:
                 assert first.endswith(b'{"status":"completed"}'), first
 
 
+async def echo(request: Request) -> Response:
+    return Response(await request.body())
+
+
+def test_a_client_that_expects_100_continue_gets_it_before_it_sends_the_body() -> None:
+    """``Expect: 100-continue``: uvicorn writes the interim answer when the app first
+    reads, then waits for the body; held, it must still go out (on the loop's turn)."""
+    app = Starlette(routes=[Route("/echo", echo, methods=["POST"])])
+    with BackgroundServer(app) as server, \
+            socket.create_connection(("127.0.0.1", server.port), timeout=5) as client:
+        client.sendall(b"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n"
+                       b"Expect: 100-continue\r\n\r\n")
+        assert client.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        client.sendall(b"hello")
+        answer = b""
+        while not answer.endswith(b"hello"):
+            chunk = client.recv(65536)
+            assert chunk, answer
+            answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200 OK")
+
+
 def test_serve_runs_httptools_when_installed() -> None:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
