@@ -136,14 +136,13 @@ def parse_run_body(body: Any, models: Mapping[str, ModelSpec] | None = None, *,
     if "model_name" not in body and "inputs" not in body and legacy_model is not None:
         return validated(models[legacy_model], body, "", legacy=True)
     name, inputs = body.get("model_name"), body.get("inputs")
-    allowed = ", ".join(models)
     if not isinstance(name, str):
         raise InvalidRequest(f"model_name: expected a string, got {_kind(name)}; "
-                             f"allowed: {allowed}", field="model_name")
+                             f"allowed: {', '.join(models)}", field="model_name")
     spec = models.get(name)
     if spec is None:
-        raise InvalidRequest(f"model_name: unknown model {name!r}; allowed: {allowed}",
-                             field="model_name")
+        raise InvalidRequest(f"model_name: unknown model {name!r}; "
+                             f"allowed: {', '.join(models)}", field="model_name")
     if not isinstance(inputs, dict):
         raise InvalidRequest(f"inputs: expected a JSON object, got {_kind(inputs)}",
                              field="inputs")
