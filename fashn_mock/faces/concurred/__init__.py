@@ -80,12 +80,13 @@ class Face:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.streams = Streams(engine)
-        self._ids = random.Random(f"concurred:{engine.config.seed}")
+        seed = engine.config.seed  # unseeded: from the OS, so no two processes agree
+        self._ids = random.Random(f"concurred:{seed}") if seed is not None else random.Random()
         self._finished = TerminalBodies()
 
     def new_meta(self) -> dict[str, str]:
-        """A fresh ``requestId`` (a UUID from a generator seeded with ``--seed``) and
-        the emulator clock's time."""
+        """A fresh ``requestId`` (a UUID from a generator seeded with ``--seed``, else
+        from the operating system) and the emulator clock's time."""
         request_id = str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
         return {"requestId": request_id, "timestamp": iso_time(self.engine.clock.now())}
 

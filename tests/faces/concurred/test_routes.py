@@ -129,6 +129,15 @@ def test_request_ids_are_seeded(emulator: Emulator) -> None:
     assert len(set(ids(7))) == 3
 
 
+def test_unseeded_request_ids_differ_between_emulators() -> None:
+    """Without ``--seed`` (workers of one shared store included), no two emulators
+    hand out the same request ids."""
+    def first_id() -> str:
+        with Emulator(manual_clock=True).httpx_client(headers=API_KEY) as client:
+            return str(client.post(RUN, json=tryon()).json()["meta"]["requestId"])
+    assert first_id() != first_id()
+
+
 # --- authentication ----------------------------------------------------------------------
 @pytest.mark.parametrize("headers", [BEARER, API_KEY, {"authorization": "bearer " + KEY},
                                      {"Authorization": "Basic x", "X-API-Key": KEY}])
