@@ -45,6 +45,9 @@ class RunRequest:
     legacy_body: bool = False
     ignored: tuple[str, ...] = field(default=())
     """Fields the model does not declare, dropped from ``inputs``."""
+    sent: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    """The declared fields as sent, when ``inputs`` is the model's defaults updated
+    with them (unknown: None)."""
 
     def canonical_inputs(self) -> str:
         """Stable JSON of the inputs: equal requests give equal strings. Kept for
@@ -60,6 +63,49 @@ class RunRequest:
         """``canonical_inputs()`` if it was made and kept, else None (never makes it)."""
         found: str | None = self.__dict__.get("_canonical")
         return found
+
+    def sent_json(self) -> str:
+        """Stable JSON of the declared fields as sent, without the defaults (half the
+        work of ``canonical_inputs`` for a try-on); every string a client wrote is in
+        it. ``canonical_inputs()`` when what was sent is unknown. Kept as that is."""
+        if self.sent is None:
+            return self.canonical_inputs()
+        found = self.kept_sent_json()
+        if found is None:
+            found = canonical_json(self.sent)
+            if len(found) <= CACHED_UP_TO:
+                self.__dict__["_sent"] = found
+        return found
+
+    def kept_sent_json(self) -> str | None:
+        """``sent_json()`` if it was made and kept, else None (never makes it)."""
+        if self.sent is None:
+            return self.kept_canonical_inputs()
+        found: str | None = self.__dict__.get("_sent")
+        return found
+
+    def stored_inputs(self) -> str | SentInputs:
+        """What a prediction keeps of these inputs: their canonical JSON if made,
+        else the JSON of the fields as sent, which makes it when first read."""
+        found = self.kept_canonical_inputs()
+        if found is not None:
+            return found
+        if self.sent is None:
+            return self.canonical_inputs()
+        return SentInputs(self.spec, self.sent_json())
+
+
+@dataclass(frozen=True, slots=True)
+class SentInputs:
+    """A run's declared inputs as sent (``RunRequest.sent_json``): smaller than
+    their canonical JSON, which ``canonical_inputs()`` makes by applying the model's
+    defaults, the same text as ``RunRequest.canonical_inputs()`` gives."""
+
+    spec: ModelSpec
+    sent_json: str
+
+    def canonical_inputs(self) -> str:
+        return canonical_json({**self.spec.defaults(), **json.loads(self.sent_json)})
 
 
 def _canonical_encoder() -> Callable[[Any], str]:
@@ -170,7 +216,7 @@ def validated(spec: ModelSpec, inputs: dict[str, Any], prefix: str, *,
     declared = {k: v for k, v in inputs.items() if k in properties}
     ignored = tuple(k for k in inputs if k not in properties)
     return RunRequest(spec, {**spec.defaults(), **declared}, legacy_body=legacy,
-                      ignored=ignored)
+                      ignored=ignored, sent=declared)
 
 
 def _best(errors: Any) -> Any:

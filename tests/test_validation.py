@@ -12,6 +12,7 @@ from fashn_mock import catalog
 from fashn_mock.engine.errors import InvalidRequest
 from fashn_mock.validation import (
     CACHED_UP_TO,
+    SentInputs,
     _canonical_encoder,
     canonical_json,
     canonical_pieces,
@@ -181,3 +182,29 @@ def test_long_canonical_json_is_not_kept() -> None:
     short = parse_run_body({"model_name": "edit", "inputs": {"image": "https://x/a.png",
                                                              "prompt": "p"}})
     assert short.canonical_inputs() is short.canonical_inputs()
+
+
+@pytest.mark.parametrize("model", ["tryon-v1.6", "tryon-max", "edit"])
+@given(sent=st.dictionaries(st.text(max_size=12), json_values, max_size=6), data=st.data())
+def test_inputs_as_sent_make_the_same_canonical_json(model: str, sent: dict[str, Any],
+                                                     data: st.DataObject) -> None:
+    """What a prediction keeps (the fields as sent) gives back the very canonical
+    JSON of the inputs with the defaults, whatever was sent (defaults overridden too)."""
+    spec = catalog.BY_NAME[model]
+    overridden = data.draw(st.lists(st.sampled_from(sorted(spec.defaults()) or ["x"]),
+                                    max_size=2))
+    sent = {**sent, **{name: data.draw(json_values) for name in overridden}}
+    kept = SentInputs(spec, canonical_json(sent))
+    assert kept.canonical_inputs() == canonical_json({**spec.defaults(), **sent})
+
+
+def test_a_run_keeps_its_inputs_as_sent_until_read() -> None:
+    run = parse_run_body(tryon(category="tops"))
+    stored = run.stored_inputs()
+    assert isinstance(stored, SentInputs) and run.kept_canonical_inputs() is None
+    assert json.loads(stored.sent_json) == {"category": "tops", "garment_image": URL,
+                                            "model_image": URL}
+    assert stored.canonical_inputs() == run.canonical_inputs()
+    assert len(stored.sent_json) < len(run.canonical_inputs())
+    assert run.stored_inputs() == run.canonical_inputs()  # once made, kept as it is
+

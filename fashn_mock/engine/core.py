@@ -250,7 +250,8 @@ class Engine:
                 window = self.admit(key, rule) if rule is not None else None
                 return self._submit_playback(key, run, playback, webhook_url, webhook,
                                              window), window
-        requested = scripted_error or faults.marker_in(run.canonical_inputs())
+        # a marker is in a string the client sent (no default holds one)
+        requested = scripted_error or faults.marker_in(run.sent_json())
         if requested is not None:
             faults.check_name(requested)
         loaded = load_run(run, self.fetcher, self.media.inputs)  # slow: outside the lock

@@ -102,8 +102,9 @@ def load_run(run: RunRequest, fetcher: Fetcher | None = None,
     and (when every image loaded) the data-URI images held in ``held`` as drawn in
     the output. Slow (decoding, hashing): call it outside the engine's lock."""
     spec, inputs = run.spec, run.inputs
-    text = run.kept_canonical_inputs()
+    text = run.kept_sent_json()
     # JSON escaping never shortens a string: a JSON text this short holds no long one
+    # (and no default is long)
     long = {} if text is not None and len(text) <= ALWAYS_KEPT else stand_ins(spec, inputs)
     raws: dict[str, bytes] = {}
     loaded = load_images(spec, inputs, fetcher, keep=raws if long and held is not None else None)

@@ -154,12 +154,13 @@ class Journal:
             self._add(size, build)
 
     def _add(self, size: int, item: JournalEntry | Builder) -> None:
-        self._entries.append((self._seq, size, item))
+        entries = self._entries
+        while len(entries) >= self.capacity:  # full (the steady state): the oldest goes
+            self._bytes -= entries.popleft()[1]
+        entries.append((self._seq, size, item))
         self._bytes += size
-        while len(self._entries) > self.capacity or \
-                (self._bytes > self.max_bytes and len(self._entries) > 1):
-            _, dropped, _ = self._entries.popleft()
-            self._bytes -= dropped
+        while self._bytes > self.max_bytes and len(entries) > 1:
+            self._bytes -= entries.popleft()[1]
 
     def _snapshot(self) -> list[JournalEntry]:
         """Every entry, building pending ones (call with the lock held)."""

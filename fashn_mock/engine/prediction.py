@@ -26,6 +26,14 @@ TERMINAL: tuple[Status, ...] = ("completed", "failed", "canceled", "time_out")
 ORDER: dict[str, int] = {"starting": 0, "in_queue": 1, "processing": 2, **{s: 3 for s in TERMINAL}}
 
 
+class CanonicalInputs(Protocol):
+    """Inputs kept in a form smaller than their canonical JSON, which they make
+    when asked (``validation.SentInputs``)."""
+
+    def canonical_inputs(self) -> str:
+        ...
+
+
 class Playback(Protocol):
     """One recorded prediction, being played back as a live one."""
 
@@ -61,9 +69,9 @@ class Prediction:
     id: str
     key: str
     model: str
-    inputs_json: str
-    """Canonical JSON of the validated inputs (defaults applied); long strings, data-URI
-    images among them, by stand-ins (``engine.inputs``, ``media.held``)."""
+    inputs_source: str | CanonicalInputs
+    """The inputs: their canonical JSON (``inputs_json``), or a smaller form that makes
+    it when first read."""
     created_at: float
     queued_at: float
     processing_at: float
@@ -98,6 +106,16 @@ class Prediction:
         if now >= self.queued_at:
             return "in_queue"
         return "starting"
+
+    @property
+    def inputs_json(self) -> str:
+        """Canonical JSON of the validated inputs (defaults applied); long strings,
+        data-URI images among them, by stand-ins (``engine.inputs``, ``media.held``)."""
+        source = self.inputs_source
+        if isinstance(source, str):
+            return source
+        made = self.inputs_source = source.canonical_inputs()
+        return made
 
     def inputs(self) -> dict[str, Any]:
         loaded: dict[str, Any] = json.loads(self.inputs_json)

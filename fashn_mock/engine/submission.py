@@ -72,7 +72,7 @@ class Submission:
         dice = loaded.dice
         return Prediction(
             id=prediction_id, key=key, model=spec.name,
-            inputs_json=loaded.stored_inputs or run.canonical_inputs(),
+            inputs_source=loaded.stored_inputs or run.stored_inputs(),
             created_at=now, queued_at=queued_at, processing_at=processing_at,
             finished_at=finished_at, outcome="failed" if failure else "completed",
             error={"name": failure[0], "message": failure[1]} if failure else None,
@@ -89,7 +89,7 @@ class Submission:
         queued_at, processing_at, finished_at = playback.schedule(now, self.config.time_scale)
         return Prediction(
             id=self.new_id(Draws(self.seed, sequence)), key=key, model=spec.name,
-            inputs_json=stored_inputs(run),
+            inputs_source=stored_inputs(run),
             created_at=now, queued_at=queued_at, processing_at=processing_at,
             finished_at=finished_at, outcome=playback.outcome, error=playback.error,
             cost=cost, outputs=playback.outputs, output_format=spec.output_format(run.inputs),
@@ -153,7 +153,7 @@ def docs_example(now: float) -> Prediction:
     at = now - 10.0
     return Prediction(
         id=DOCS_EXAMPLE_ID, key=ANY_KEY, model="tryon-v1.6",
-        inputs_json='{"model_image":"docs-example","garment_image":"docs-example"}',
+        inputs_source='{"model_image":"docs-example","garment_image":"docs-example"}',
         created_at=at, queued_at=at + 0.4, processing_at=at + 1.2, finished_at=at + 8.0,
         outcome="completed", error=None, cost=1, outputs=1, output_format="png",
         size=(864, 1296), seed=42, settled=True)

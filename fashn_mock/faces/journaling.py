@@ -35,6 +35,8 @@ PATH_CAP = 2048
 QUERY_CAP = 4096
 EXCHANGE_BYTES = 512
 """What an exchange costs beyond the bytes it keeps (objects, numbers)."""
+RESPONSE_HEADER_BYTES = 64
+"""What one response header is counted as: the app's own, a short name and value."""
 RECORDED_HEADERS = ("retry-after", "x-ratelimit-limit", "x-ratelimit-remaining",
                     "x-ratelimit-reset", "x-fashn-credits-used")
 RawHeaders = list[tuple[bytes, bytes]]
@@ -93,7 +95,7 @@ class Exchange:
             headers = header_size(self.headers)
         return (EXCHANGE_BYTES + len(self.path) + len(self.query_string) + len(self.body)
                 + len(self.response_body or b"") + headers
-                + header_size(self.response_headers or ()))
+                + RESPONSE_HEADER_BYTES * len(self.response_headers or ()))
 
 
 def kept(so_far: bytes | bytearray | None, chunk: bytes, cap: int) -> bytes | bytearray:

@@ -60,7 +60,7 @@ def encode(prediction: Prediction) -> list[str]:
 def decode(prediction_id: str, flat: list[str]) -> Prediction:
     f = dict(zip(flat[::2], flat[1::2], strict=True))
     return Prediction(
-        id=prediction_id, key=f["key"], model=f["model"], inputs_json=f["inputs"],
+        id=prediction_id, key=f["key"], model=f["model"], inputs_source=f["inputs"],
         created_at=float(f["created"]), queued_at=float(f["queued"]),
         processing_at=float(f["processing"]), finished_at=float(f["finished"]),
         outcome=cast(Status, f["outcome"]),

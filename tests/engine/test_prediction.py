@@ -9,7 +9,7 @@ from fashn_mock.engine.prediction import ORDER, Prediction, schedule
 
 
 def make(created: float, queued: float, processing: float, finished: float) -> Prediction:
-    return Prediction(id="p", key="k", model="tryon-v1.6", inputs_json="{}",
+    return Prediction(id="p", key="k", model="tryon-v1.6", inputs_source="{}",
                       created_at=created, queued_at=queued, processing_at=processing,
                       finished_at=finished, outcome="completed", error=None, cost=1,
                       outputs=2, output_format="jpeg", size=(864, 1296), seed=42)

@@ -56,7 +56,7 @@ def webhook_order(request: Request, public_url: str | None
     search reads the whole body, so it runs where the submission does."""
     header = request.headers.get(webhook_script.HEADER)
     base = base_url(request, public_url)
-    return lambda run: Order(base, webhook_script.requested(header, run.canonical_inputs()))
+    return lambda run: Order(base, webhook_script.requested(header, run.sent_json()))
 
 
 def remember(request: Request, window: Window | None) -> dict[str, str]:

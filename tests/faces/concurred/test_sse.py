@@ -322,7 +322,7 @@ def test_journal_records_the_stream(instant: httpx.Client) -> None:
 # --- the status list --------------------------------------------------------------------------
 def make(created: float, queued: float, processing: float, finished: float,
          outcome: str = "completed") -> Prediction:
-    return Prediction(id="p", key="k", model="tryon-v1.6", inputs_json="{}",
+    return Prediction(id="p", key="k", model="tryon-v1.6", inputs_source="{}",
                       created_at=created, queued_at=queued, processing_at=processing,
                       finished_at=finished, outcome=outcome,  # type: ignore[arg-type]
                       error=None, cost=1, outputs=1, output_format="png", size=(1, 1), seed=1)

@@ -84,7 +84,7 @@ def test_result_while_running_and_after(emulator: Emulator) -> None:
 
 
 def _ended(outcome: Any, error: dict[str, str] | None) -> Prediction:
-    return Prediction(id="p", key="k", model="tryon-v1.6", inputs_json="{}", created_at=0,
+    return Prediction(id="p", key="k", model="tryon-v1.6", inputs_source="{}", created_at=0,
                       queued_at=0, processing_at=0, finished_at=0, outcome=outcome,
                       error=error, cost=0, outputs=1, output_format="png", size=(1, 1),
                       seed=1, dialect="pixazo")
