@@ -15,13 +15,14 @@ comes (the client still sees a broken response), and the journal says
 ``"via": "degraded"``. Delays and dribbles are wall-clock time.
 
 With no rule, no chaos and no header, a request costs one attribute lookup and a
-scan of its header names.
+scan of its header names (in C).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from operator import itemgetter
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -36,6 +37,8 @@ from fashn_mock.faces.links import Link, link_of
 from fashn_mock.urls import CDN_PREFIX
 
 HEADER = b"x-fashn-mock-network"
+NAME = itemgetter(0)
+"""A raw header's name."""
 PIECES = 8
 """A dribbled body arrives in this many pieces."""
 BUFFER_CAP = 1024 * 1024
@@ -67,12 +70,9 @@ class NetworkMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             plan = self.engine.network
-            header = None
-            for name, value in scope["headers"]:
-                if name == HEADER:
-                    header = value
-                    break
-            if header is not None or plan.active:
+            headers = scope["headers"]
+            if HEADER in map(NAME, headers) or plan.active:  # the scan in C: every request
+                header = next((value for name, value in headers if name == HEADER), None)
                 path = scope["path"]
                 for route in self.routes:
                     if path.startswith(route.prefix):
