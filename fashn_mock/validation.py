@@ -52,12 +52,7 @@ class RunRequest:
     def canonical_inputs(self) -> str:
         """Stable JSON of the inputs: equal requests give equal strings. Kept for
         the next call unless long (a data URI): then made again when asked."""
-        found = self.kept_canonical_inputs()
-        if found is None:
-            found = canonical_json(self.inputs)
-            if len(found) <= CACHED_UP_TO:
-                self.__dict__["_canonical"] = found  # frozen: as cached_property does
-        return found
+        return self._json("_canonical", self.inputs)
 
     def kept_canonical_inputs(self) -> str | None:
         """``canonical_inputs()`` if it was made and kept, else None (never makes it)."""
@@ -68,20 +63,23 @@ class RunRequest:
         """Stable JSON of the declared fields as sent, without the defaults (half the
         work of ``canonical_inputs`` for a try-on); every string a client wrote is in
         it. ``canonical_inputs()`` when what was sent is unknown. Kept as that is."""
-        if self.sent is None:
-            return self.canonical_inputs()
-        found = self.kept_sent_json()
-        if found is None:
-            found = canonical_json(self.sent)
-            if len(found) <= CACHED_UP_TO:
-                self.__dict__["_sent"] = found
-        return found
+        return self.canonical_inputs() if self.sent is None else self._json("_sent", self.sent)
 
     def kept_sent_json(self) -> str | None:
         """``sent_json()`` if it was made and kept, else None (never makes it)."""
         if self.sent is None:
             return self.kept_canonical_inputs()
         found: str | None = self.__dict__.get("_sent")
+        return found
+
+    def _json(self, name: str, value: dict[str, Any]) -> str:
+        """``canonical_json(value)``, kept under ``name`` once made unless longer than
+        ``CACHED_UP_TO`` (a data URI): then made again when asked."""
+        found: str | None = self.__dict__.get(name)
+        if found is None:
+            found = canonical_json(value)
+            if len(found) <= CACHED_UP_TO:
+                self.__dict__[name] = found  # frozen: as cached_property does
         return found
 
     def stored_inputs(self) -> str | SentInputs:
